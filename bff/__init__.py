@@ -1,0 +1,1 @@
+"""Backend-for-frontend: the only API the advisor webapp calls."""

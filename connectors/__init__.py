@@ -1,0 +1,1 @@
+"""Typed async clients for third-party providers, with retries, breakers and simulators."""

@@ -1,0 +1,1 @@
+"""Integration gateway: provider webhooks, internal API, and the worker and scheduler roles."""

@@ -1,0 +1,53 @@
+"""PostgreSQL through aiopg: one pool per process and explicit transactions.
+
+aiopg connections are always in autocommit mode, so a unit of work opens its
+transaction itself with `transaction(pool)`; repositories take the cursor and
+never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiopg
+from aiopg import Cursor, Pool
+
+__all__ = ["Cursor", "Pool", "connection_cursor", "create_pool", "transaction"]
+
+
+async def create_pool(
+    dsn: str, *, max_size: int, statement_timeout_ms: int, application_name: str
+) -> Pool:
+    """Open a pool lazily (min size 0): a role starts and reports health while Postgres is down."""
+    return await aiopg.create_pool(
+        dsn,
+        minsize=0,
+        maxsize=max_size,
+        timeout=10.0,
+        pool_recycle=600.0,
+        options=f"-c statement_timeout={statement_timeout_ms}",
+        application_name=application_name,
+        connect_timeout=3,
+    )
+
+
+@asynccontextmanager
+async def transaction(pool: Pool) -> AsyncIterator[Cursor]:
+    """Run the block in one transaction: commit when it ends, roll back when it raises."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("BEGIN")
+        try:
+            yield cur
+        except BaseException:
+            if not conn.closed:
+                await cur.execute("ROLLBACK")
+            raise
+        await cur.execute("COMMIT")
+
+
+@asynccontextmanager
+async def connection_cursor(pool: Pool) -> AsyncIterator[Cursor]:
+    """A cursor in autocommit mode, for single read-only statements."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        yield cur

@@ -1,0 +1,1 @@
+"""Pure business rules: no I/O, tested without a database or network."""

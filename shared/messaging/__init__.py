@@ -1,0 +1,1 @@
+"""Events between processes: envelopes, outbox, relay, topology and consumers on RabbitMQ."""

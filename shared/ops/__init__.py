@@ -1,0 +1,1 @@
+"""`python -m shared.ops`: operator commands (migrations, outbox, dead letters, switches...)."""

@@ -1,0 +1,119 @@
+"""Process settings: read from the environment once at start-up and validated.
+
+A setting that is missing or malformed stops the process with one line naming
+the variable (see `shared.process.load_settings_or_exit`). Secrets are
+`SecretStr` so they never show up in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that mean "nobody set this": refused for secrets in staging and production.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "change_me", "placeholder", "secret", "password", "xxx", "todo"}
+)
+
+
+class AppEnv(StrEnum):
+    """Where the process runs; only staging and production may reach real members."""
+
+    LOCAL = "local"
+    TEST = "test"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+    @property
+    def is_deployed(self) -> bool:
+        """True where real members and real providers are involved."""
+        return self in (AppEnv.STAGING, AppEnv.PRODUCTION)
+
+
+class Settings(BaseSettings):
+    """Every setting of every role; each role reads only what it needs."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, case_sensitive=False)
+
+    app_env: AppEnv = AppEnv.LOCAL
+    database_url: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5432/origin")
+    amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    port: int | None = Field(default=None, ge=1, le=65535)
+    host: str = "0.0.0.0"  # noqa: S104 - containers listen on every interface
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    sentry_dsn: SecretStr | None = None
+    new_relic_license_key: SecretStr | None = None
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    secrets_manager_secret_id: str | None = None
+
+    db_pool_max_size: int = Field(default=10, ge=1, le=200)
+    db_statement_timeout_ms: int = Field(default=5_000, ge=100)
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    # ECS stops a task 30 s after SIGTERM; finishing in-flight work must fit well inside.
+    shutdown_timeout_seconds: float = Field(default=20.0, gt=0, lt=30)
+    # Keep answering (health says draining) so the load balancer deregisters us first.
+    drain_seconds: float = Field(default=0.0, ge=0, lt=25)
+    health_check_timeout_seconds: float = Field(default=0.8, gt=0, le=5)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if not self.app_env.is_deployed:
+            return self
+        for name, value in self:
+            if isinstance(value, SecretStr) and (
+                value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+            ):
+                raise ValueError(
+                    f"{name.upper()} is empty or a placeholder, refused in {self.app_env}"
+                )
+        if "guest:guest@" in self.amqp_url.get_secret_value():
+            raise ValueError(f"AMQP_URL uses the default guest account, refused in {self.app_env}")
+        return self
+
+    def port_for(self, default: int) -> int:
+        """The role's port: `PORT` when set, else the role's own default."""
+        return self.port if self.port is not None else default
+
+
+class ConfigurationError(Exception):
+    """Settings are unusable; the message names the variable and never its value."""
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, then overlay the Secrets Manager secret if one is set."""
+    from shared.secrets import SecretsError, read_secret_overlay
+
+    try:
+        settings = Settings()
+        if settings.secrets_manager_secret_id:
+            overlay = read_secret_overlay(
+                settings.secrets_manager_secret_id,
+                region=settings.aws_region,
+                endpoint_url=settings.aws_endpoint_url,
+            )
+            known = {key: value for key, value in overlay.items() if key in Settings.model_fields}
+            settings = Settings(**known)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc)) from None
+    except SecretsError as exc:
+        raise ConfigurationError(f"SECRETS_MANAGER_SECRET_ID: {exc}") from None
+    return settings
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem, naming the variable, never echoing the offending value."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        variable = ".".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{variable}: {message}" if variable else message)
+    return "; ".join(parts)

@@ -1,0 +1,1 @@
+"""aiohttp building blocks every role shares: app keys, middlewares, problems, health, serving."""

@@ -1,0 +1,66 @@
+"""The base every role's app factory starts from: middlewares, resources and health."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from shared import __version__
+from shared.database import create_pool
+from shared.messaging.connection import BrokerConnection
+from shared.settings import Settings
+from shared.web.health import HEALTH_CHECKS, health, postgres_check, rabbitmq_check
+from shared.web.keys import BROKER, DRAINING, POOL, SERVICE, SETTINGS, ServiceInfo
+from shared.web.middlewares import (
+    add_security_headers,
+    problem_middleware,
+    request_context_middleware,
+)
+
+
+def create_base_app(settings: Settings, *, service: str) -> web.Application:
+    """An app with the shared middlewares, the Postgres pool, the broker and `GET /` health.
+
+    Resources open in `cleanup_ctx` order (pool, then broker) and close in reverse.
+    """
+    app = web.Application(
+        middlewares=[request_context_middleware, problem_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[SERVICE] = ServiceInfo(name=service, version=__version__)
+    app[DRAINING] = asyncio.Event()
+    app[HEALTH_CHECKS] = {}
+    app.on_response_prepare.append(add_security_headers)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_broker)
+    app.router.add_get("/", health, name="health")
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    pool = await create_pool(
+        settings.database_url.get_secret_value(),
+        max_size=settings.db_pool_max_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        application_name=f"origin-{app[SERVICE].name}",
+    )
+    app[POOL] = pool
+    app[HEALTH_CHECKS]["postgres"] = postgres_check(pool)
+    yield
+    pool.close()
+    await pool.wait_closed()
+
+
+async def _broker(app: web.Application) -> AsyncIterator[None]:
+    broker = BrokerConnection(
+        app[SETTINGS].amqp_url.get_secret_value(), name=f"origin-{app[SERVICE].name}"
+    )
+    broker.start()
+    app[BROKER] = broker
+    app[HEALTH_CHECKS]["rabbitmq"] = rabbitmq_check(broker)
+    yield
+    await broker.close()

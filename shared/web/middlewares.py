@@ -1,0 +1,108 @@
+"""Middlewares every role installs: ids and access log, problem+json errors, security headers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import sentry_sdk
+from aiohttp import web
+from pydantic import ValidationError
+
+from shared.observability.context import bound_ids, new_id
+from shared.web.keys import CORRELATION_ID, REQUEST_ID
+from shared.web.problems import problem_response, validation_problem
+
+log = logging.getLogger("origin.http")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+CORRELATION_ID_HEADER = "X-Correlation-ID"
+_MAX_ID_LENGTH = 128
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def _incoming_id(request: web.Request, header: str) -> str | None:
+    value = request.headers.get(header)
+    if value and len(value) <= _MAX_ID_LENGTH and value.isascii() and value.isprintable():
+        return value
+    return None
+
+
+def _route_name(request: web.Request) -> str:
+    """The route pattern (never the path, which may hold ids or personal data)."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Accept or create request and correlation ids, echo them, log one line per request."""
+    request_id = _incoming_id(request, REQUEST_ID_HEADER) or new_id()
+    correlation_id = _incoming_id(request, CORRELATION_ID_HEADER) or request_id
+    request[REQUEST_ID] = request_id
+    request[CORRELATION_ID] = correlation_id
+    started = time.perf_counter()
+    status = 500
+    with bound_ids(request_id=request_id, correlation_id=correlation_id):
+        try:
+            response = await handler(request)
+            status = response.status
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": _route_name(request),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+    response.headers[REQUEST_ID_HEADER] = request_id
+    response.headers[CORRELATION_ID_HEADER] = correlation_id
+    return response
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error into problem+json; a 500 is logged and reported, its trace kept inside."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/problem+json":
+            raise
+        headers = {
+            key: value
+            for key, value in exc.headers.items()
+            if key in ("Retry-After", "Allow", "WWW-Authenticate")
+        }
+        return problem_response(exc.status, exc.reason, headers=headers)
+    except ValidationError as exc:
+        return validation_problem(exc)
+    except Exception as exc:
+        log.exception("unhandled error", extra={"route": _route_name(request)})
+        sentry_sdk.capture_exception(exc)  # a no-op unless SENTRY_DSN started Sentry
+        return problem_response(
+            500,
+            "Internal Server Error",
+            detail="Something went wrong on our side. Quote the request id when reporting it.",
+            request_id=request.get(REQUEST_ID),
+        )
+
+
+async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare` signal: the same hardening headers on every response."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)

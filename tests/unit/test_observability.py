@@ -1,0 +1,57 @@
+import json
+import logging
+
+from shared.observability.context import bound_ids
+from shared.observability.logging import JsonFormatter
+from shared.observability.sentry import scrub_event
+
+
+def _format(message: str, **extra: object) -> dict[str, object]:
+    record = logging.makeLogRecord({"msg": message, "levelname": "INFO", "name": "t", **extra})
+    return json.loads(JsonFormatter("bff").format(record))
+
+
+def test_a_log_line_is_json_with_the_bound_ids():
+    with bound_ids(request_id="req-1", correlation_id="corr-1"):
+        line = _format("hello", route="/api/v1/members/{id}")
+    assert line["message"] == "hello"
+    assert line["request_id"] == "req-1"
+    assert line["correlation_id"] == "corr-1"
+    assert line["route"] == "/api/v1/members/{id}"
+    assert line["service"] == "bff"
+
+
+def test_a_log_line_never_carries_an_email_or_a_phone_number():
+    line = _format("sent to jane.doe@example.com at +1 415 555 0100", phone="+14155550100")
+    rendered = json.dumps(line)
+    assert "jane.doe@example.com" not in rendered
+    assert "555" not in rendered
+
+
+def test_request_ids_survive_redaction():
+    line = _format("ok", message_id="12345678-1234-1234-1234-123456789012")
+    assert line["message_id"] == "12345678-1234-1234-1234-123456789012"
+
+
+def test_the_sentry_scrubber_removes_planted_personal_data():
+    event = {
+        "message": "failed for jane.doe@example.com, ssn 123-45-6789, phone (415) 555-0100",
+        "extra": {"member": {"tax_id": "98-7654321", "note": "acct 000123456789"}},
+        "request": {"headers": {"Authorization": "Bearer abc.def.ghi", "Cookie": "session=xyz"}},
+        "exception": {"values": [{"value": "token access-sandbox-1234abcd-5678 refused"}]},
+    }
+
+    rendered = json.dumps(scrub_event(event))
+
+    for planted in (
+        "jane.doe@example.com",
+        "123-45-6789",
+        "555-0100",
+        "98-7654321",
+        "000123456789",
+        "abc.def.ghi",
+        "session=xyz",
+        "access-sandbox-1234abcd-5678",
+    ):
+        assert planted not in rendered
+    assert "failed for" in rendered
