@@ -23,11 +23,11 @@ def print_json(data: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load settings, run the chosen command, return its exit code."""
-    from shared.ops import database_commands, service_commands
+    from shared.ops import database_commands, messaging_commands, service_commands
 
     parser = argparse.ArgumentParser(prog="python -m shared.ops")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (database_commands, service_commands):
+    for module in (database_commands, messaging_commands, service_commands):
         module.register(subparsers)
     args = parser.parse_args(argv)
     settings = load_settings_or_exit()

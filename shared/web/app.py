@@ -10,9 +10,10 @@ from aiohttp import web
 from shared import __version__
 from shared.database import create_pool
 from shared.messaging.connection import BrokerConnection
+from shared.messaging.relay import OutboxRelay
 from shared.settings import Settings
 from shared.web.health import HEALTH_CHECKS, health, postgres_check, rabbitmq_check
-from shared.web.keys import BROKER, DRAINING, POOL, SERVICE, SETTINGS, ServiceInfo
+from shared.web.keys import BROKER, DRAINING, POOL, RELAY, SERVICE, SETTINGS, ServiceInfo
 from shared.web.middlewares import (
     add_security_headers,
     problem_middleware,
@@ -23,7 +24,8 @@ from shared.web.middlewares import (
 def create_base_app(settings: Settings, *, service: str) -> web.Application:
     """An app with the shared middlewares, the Postgres pool, the broker and `GET /` health.
 
-    Resources open in `cleanup_ctx` order (pool, then broker) and close in reverse.
+    Resources open in `cleanup_ctx` order (pool, broker, outbox relay) and close in
+    reverse. Every role writes events, so every role runs a relay.
     """
     app = web.Application(
         middlewares=[request_context_middleware, problem_middleware],
@@ -36,6 +38,7 @@ def create_base_app(settings: Settings, *, service: str) -> web.Application:
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_broker)
+    app.cleanup_ctx.append(_relay)
     app.router.add_get("/", health, name="health")
     return app
 
@@ -64,3 +67,13 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
     app[HEALTH_CHECKS]["rabbitmq"] = rabbitmq_check(broker)
     yield
     await broker.close()
+
+
+async def _relay(app: web.Application) -> AsyncIterator[None]:
+    relay = OutboxRelay(
+        app[POOL], app[BROKER], dsn=app[SETTINGS].database_url.get_secret_value()
+    )
+    relay.start()
+    app[RELAY] = relay
+    yield
+    await relay.stop()

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from shared.database import Pool
 from shared.messaging.connection import BrokerConnection
+from shared.messaging.relay import OutboxRelay
 from shared.settings import Settings
 
 
@@ -25,5 +26,6 @@ SERVICE = web.AppKey("service", ServiceInfo)
 POOL = web.AppKey("pool", Pool)
 BROKER = web.AppKey("broker", BrokerConnection)
 DRAINING = web.AppKey("draining", asyncio.Event)
+RELAY = web.AppKey("relay", OutboxRelay)
 REQUEST_ID = web.RequestKey("request_id", str)
 CORRELATION_ID = web.RequestKey("correlation_id", str)

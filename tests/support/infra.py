@@ -114,3 +114,36 @@ def delete_vhost(name: str) -> None:
         _management("DELETE", f"vhosts/{quote(name, safe='')}")
     except httpx.TransportError:
         _rabbitmqctl("delete_vhost", name)
+
+
+def close_broker_connections(vhost: str) -> int:
+    """Force-close every client connection to `vhost` at once, as a broker restart would.
+
+    rabbitmqctl acts immediately; the management API only lists connections after its next
+    statistics tick (5 s), so it is the fallback where rabbitmqctl is not installed.
+    """
+    binary = shutil.which("rabbitmqctl")
+    if binary is not None:
+        listed = subprocess.run(
+            [binary, "list_connections", "-p", vhost, "-q", "--no-table-headers", "pid"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        count = len([line for line in listed.stdout.splitlines() if line.strip()])
+        _rabbitmqctl("close_all_connections", "-p", vhost, "test: simulated broker loss")
+        return count
+    listed_api = _management("GET", f"vhosts/{quote(vhost, safe='')}/connections")
+    listed_api.raise_for_status()
+    names = [connection["name"] for connection in listed_api.json()]
+    for name in names:
+        _management("DELETE", f"connections/{quote(name, safe='')}")
+    return len(names)
+
+
+def vhost_of(amqp_url: str) -> str:
+    """The vhost part of an AMQP URL."""
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(amqp_url).path.lstrip("/")) or "/"

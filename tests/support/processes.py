@@ -47,7 +47,7 @@ class RoleProcess:
                 response = httpx.get(self.url + "/", timeout=2)
                 last = response.json()
                 if response.status_code == 200:
-                    return response.json()  # type: ignore[no-any-return]
+                    return response.json()
             except httpx.TransportError as exc:
                 last = exc
             time.sleep(0.1)

@@ -1,0 +1,322 @@
+"""Consumers: handler functions registered per event type, run exactly once per message.
+
+For each delivery the runner validates the envelope, opens a transaction,
+records `(consumer, message id)` in the inbox (a duplicate is acked and
+skipped), calls the handler, commits, and only then acks. A handler that
+raises `PermanentFailure` sends the message to the dead-letter queue at once;
+any other error sends it to the next delayed retry tier, and to the
+dead-letter queue once the tiers are exhausted. Dead letters carry headers
+naming the error, the attempts and the consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from aiormq import spec
+from aiormq.abc import AbstractChannel, AbstractConnection, DeliveredMessage
+from pydantic import BaseModel
+
+from shared.database import Cursor, Pool, transaction
+from shared.messaging import outbox, topology
+from shared.messaging.connection import BrokerConnection
+from shared.messaging.envelope import Envelope, EventRegistry, InvalidMessage
+from shared.messaging.errors import PermanentFailure
+from shared.observability.context import bound_ids
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-attempt"
+
+
+@dataclass
+class HandlerContext:
+    """What a handler gets: the transaction cursor, the message, and a way to emit events."""
+
+    cur: Cursor
+    envelope: Envelope
+    data: Any
+    registry: EventRegistry
+    producer: str
+
+    async def emit(self, data: BaseModel, *, name: str, version: int = 1) -> Envelope:
+        """Write a follow-up event to the outbox in this handler's transaction."""
+        envelope = self.registry.build(
+            data,
+            name=name,
+            version=version,
+            producer=self.producer,
+            correlation_id=self.envelope.correlation_id,
+            causation_id=str(self.envelope.id),
+        )
+        await outbox.add(self.cur, envelope)
+        return envelope
+
+
+Handler = Callable[[HandlerContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A queue and the handler for each event type routed to it."""
+
+    queue: topology.QueueSpec
+    handlers: Mapping[str, Handler]
+
+    @property
+    def name(self) -> str:
+        return self.queue.name
+
+
+class ConsumerRunner:
+    """Consumes every registered consumer's queue; reconnects with the broker connection."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        broker: BrokerConnection,
+        registry: EventRegistry,
+        consumers: list[Consumer],
+        *,
+        producer: str,
+        prefetch: int = 32,
+    ) -> None:
+        self._pool = pool
+        self._broker = broker
+        self._registry = registry
+        self._consumers = {consumer.name: consumer for consumer in consumers}
+        self._producer = producer
+        self._prefetch = prefetch
+        self._channel: AbstractChannel | None = None
+        self._consumer_tags: dict[str, str] = {}
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+        self._consuming = asyncio.Event()
+        self.handled_total = 0
+
+    @property
+    def consuming(self) -> list[str]:
+        """Queues with an active consumer right now."""
+        if self._channel is None or self._channel.is_closed:
+            return []
+        return sorted(self._consumer_tags)
+
+    def start(self) -> None:
+        """Begin consuming now and after every reconnect."""
+        self._broker.on_connected(self._on_connected)
+
+    async def _on_connected(self, connection: AbstractConnection) -> None:
+        if self._stopping:
+            return
+        self._consuming.clear()
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.basic_qos(prefetch_count=self._prefetch)
+        await topology.declare_exchanges(channel)
+        self._channel = channel
+        self._consumer_tags = {}
+        for consumer in self._consumers.values():
+            await topology.declare_queue(channel, consumer.queue)
+            await self.resume(consumer.name)
+        self._consuming.set()
+        log.info("consuming", extra={"queues": sorted(self._consumer_tags)})
+
+    async def wait_consuming(self, timeout: float = 10.0) -> None:
+        """Wait until the queues are declared and consumed (after start or a reconnect)."""
+        await asyncio.wait_for(self._consuming.wait(), timeout)
+
+    async def pause(self, queue: str) -> None:
+        """Stop taking messages from `queue`; they wait there, nothing is lost."""
+        tag = self._consumer_tags.pop(queue, None)
+        if tag is not None and self._channel is not None and not self._channel.is_closed:
+            await self._channel.basic_cancel(tag)
+
+    async def resume(self, queue: str) -> None:
+        """Take messages from `queue` again."""
+        channel = self._channel
+        if channel is None or channel.is_closed or queue in self._consumer_tags:
+            return
+        consumer = self._consumers[queue]
+        ok = await channel.basic_consume(
+            queue, partial(self._on_message, consumer, channel), no_ack=False
+        )
+        assert ok.consumer_tag is not None, "the broker always names the consumer"
+        self._consumer_tags[queue] = ok.consumer_tag
+
+    async def stop(self, timeout: float = 20.0) -> None:
+        """Stop taking messages, finish and ack what is in hand, then close the channel."""
+        self._stopping = True
+        for queue in list(self._consumer_tags):
+            with contextlib.suppress(Exception):
+                await self.pause(queue)
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=timeout)
+        if self._channel is not None and not self._channel.is_closed:
+            with contextlib.suppress(Exception):
+                await self._channel.close()
+
+    async def _on_message(
+        self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        try:
+            await self._process(consumer, channel, message)
+        finally:
+            self._in_flight.discard(task)
+
+    async def _process(
+        self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
+    ) -> None:
+        headers = message.header.properties.headers or {}
+        attempt = _int_header(headers.get(ATTEMPT_HEADER))
+        correlation_id = message.header.properties.correlation_id
+        message_id = message.header.properties.message_id
+        with bound_ids(request_id=message_id, correlation_id=correlation_id):
+            try:
+                envelope, data = self._registry.parse(message.body)
+                if envelope.type not in consumer.handlers:
+                    raise InvalidMessage(f"{consumer.name} has no handler for {envelope.type}")
+            except InvalidMessage as exc:
+                await self._dead_letter(consumer, channel, message, str(exc), attempt + 1)
+                return
+            started = time.perf_counter()
+            try:
+                outcome = await self._handle(consumer, envelope, data)
+            except PermanentFailure as exc:
+                await self._dead_letter(
+                    consumer, channel, message, f"{type(exc).__name__}: {exc}", attempt + 1
+                )
+                return
+            except Exception as exc:
+                await self._retry_or_dead_letter(consumer, channel, message, exc, attempt)
+                return
+            await _ack(channel, message)
+            self.handled_total += 1
+            log.info(
+                "message handled",
+                extra={
+                    "consumer": consumer.name,
+                    "event_type": envelope.type,
+                    "message_id": str(envelope.id),
+                    "outcome": outcome,
+                    "attempt": attempt,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+    async def _handle(self, consumer: Consumer, envelope: Envelope, data: Any) -> str:
+        async with transaction(self._pool) as cur:
+            await cur.execute(
+                "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (consumer.name, str(envelope.id)),
+            )
+            if cur.rowcount == 0:
+                return "duplicate"
+            context = HandlerContext(cur, envelope, data, self._registry, self._producer)
+            await consumer.handlers[envelope.type](context)
+        return "handled"
+
+    async def _retry_or_dead_letter(
+        self,
+        consumer: Consumer,
+        channel: AbstractChannel,
+        message: DeliveredMessage,
+        exc: Exception,
+        attempt: int,
+    ) -> None:
+        reason = f"{type(exc).__name__}: {exc}"[:500]
+        tiers = consumer.queue.retry_tiers
+        if attempt >= len(tiers):
+            await self._dead_letter(
+                consumer, channel, message, f"retries exhausted; last error {reason}", attempt + 1
+            )
+            return
+        tier = tiers[attempt]
+        await self._republish(
+            channel, message, consumer.queue.retry_queue(tier), {ATTEMPT_HEADER: attempt + 1}
+        )
+        await _ack(channel, message)
+        log.warning(
+            "message failed, retrying later",
+            extra={
+                "consumer": consumer.name,
+                "attempt": attempt + 1,
+                "retry_in": tier.name,
+                "error_type": type(exc).__name__,
+            },
+        )
+
+    async def _dead_letter(
+        self,
+        consumer: Consumer,
+        channel: AbstractChannel,
+        message: DeliveredMessage,
+        reason: str,
+        attempts: int,
+    ) -> None:
+        await self._republish(
+            channel,
+            message,
+            consumer.queue.dead_letter_queue,
+            {
+                "x-error": reason[:1000],
+                "x-attempts": attempts,
+                "x-consumer": consumer.name,
+                "x-original-routing-key": message.routing_key or "",
+                "x-dead-lettered-at": int(time.time()),
+            },
+        )
+        await _ack(channel, message)
+        log.error(
+            "message dead-lettered",
+            extra={"consumer": consumer.name, "reason": reason[:200], "attempts": attempts},
+        )
+
+    async def _republish(
+        self,
+        channel: AbstractChannel,
+        message: DeliveredMessage,
+        queue: str,
+        extra_headers: dict[str, Any],
+    ) -> None:
+        """Publish a copy straight to `queue` (default exchange), confirmed before the ack."""
+        properties = message.header.properties
+        headers = dict(properties.headers or {})
+        headers.update(extra_headers)
+        confirmation = await channel.basic_publish(
+            message.body,
+            exchange="",
+            routing_key=queue,
+            properties=spec.Basic.Properties(
+                content_type=properties.content_type,
+                delivery_mode=2,
+                message_id=properties.message_id,
+                correlation_id=properties.correlation_id,
+                message_type=properties.message_type,
+                headers=headers,
+            ),
+            timeout=10,
+        )
+        if not isinstance(confirmation, spec.Basic.Ack):
+            raise RuntimeError(f"broker did not confirm the copy to {queue}")
+
+
+async def _ack(channel: AbstractChannel, message: DeliveredMessage) -> None:
+    tag = message.delivery_tag
+    assert tag is not None, "consumed messages always carry a delivery tag"
+    await channel.basic_ack(tag)
+
+
+def _int_header(value: object) -> int:
+    if isinstance(value, int | str):
+        with contextlib.suppress(ValueError):
+            return max(0, int(value))
+    return 0

@@ -1,0 +1,67 @@
+import asyncio
+
+import pytest
+
+from shared.database import transaction
+from shared.messaging import outbox
+from tests.support.polling import eventually
+
+
+async def _wait_for_effects(harness, expected: int, timeout: float = 30) -> None:
+    async def done():
+        rows, distinct = await harness.effects()
+        assert distinct == expected, (rows, distinct)
+        return rows
+
+    await eventually(done, timeout=timeout, interval=0.2)
+
+
+async def test_a_rolled_back_transaction_publishes_nothing(harness, pool):
+    await harness.runner()
+    relay = await harness.relay()
+    envelope = harness.envelope(1)
+
+    with pytest.raises(RuntimeError):
+        async with transaction(pool) as cur:
+            await outbox.add(cur, envelope)
+            raise RuntimeError("the state change failed")
+
+    await harness.emit([2])  # a committed one, to know the pipeline is flowing
+    await _wait_for_effects(harness, 1)
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("SELECT count(*) FROM outbox WHERE message_id = %s", (str(envelope.id),))
+        assert (await cur.fetchone())[0] == 0
+    assert await harness.effects() == (1, 1)
+    assert relay.published_total >= 1
+
+
+async def test_two_relays_and_three_consumers_apply_5000_events_exactly_once(harness):
+    for _ in range(3):
+        await harness.runner()
+    relays = [await harness.relay(), await harness.relay()]
+
+    await harness.emit(range(5000))
+
+    await _wait_for_effects(harness, 5000)
+    await asyncio.sleep(0.5)  # give any double delivery the chance to show up
+    assert await harness.effects() == (5000, 5000)
+    assert sum(relay.published_total for relay in relays) >= 5000
+
+
+async def test_an_event_is_published_with_its_correlation_id_and_handled_once(harness, pool):
+    await harness.runner()
+    await harness.relay()
+    async with transaction(pool) as cur:
+        await outbox.add(cur, harness.envelope(7, correlation_id="corr-from-request"))
+
+    await _wait_for_effects(harness, 1)
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT correlation_id FROM test_effects WHERE queue = %s", (harness.queue.name,)
+        )
+        assert await cur.fetchall() == [("corr-from-request",)]
+        await cur.execute(
+            "SELECT count(*) FROM outbox WHERE correlation_id = 'corr-from-request'"
+            " AND published_at IS NOT NULL"
+        )
+        assert (await cur.fetchone())[0] == 1

@@ -1,0 +1,127 @@
+"""A throwaway event type, queue and handler whose effect is one row per handled message."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from shared.database import Pool, transaction
+from shared.messaging import outbox
+from shared.messaging.connection import BrokerConnection
+from shared.messaging.consumer import Consumer, ConsumerRunner, HandlerContext
+from shared.messaging.envelope import Envelope, EventRegistry, EventType
+from shared.messaging.errors import PermanentFailure
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.topology import QueueSpec, RetryTier
+
+FAST_TIERS = (RetryTier("50ms", 50), RetryTier("100ms", 100))
+
+
+class Bump(BaseModel):
+    n: int
+
+
+@dataclass
+class EffectHarness:
+    """Builds relays and consumer runners on one fresh event type and queue."""
+
+    pool: Pool
+    amqp_url: str
+    database_url: str
+    tiers: tuple[RetryTier, ...] = FAST_TIERS
+    failing: set[int] = field(default_factory=set)
+    permanently_failing: set[int] = field(default_factory=set)
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    _runners: list[ConsumerRunner] = field(default_factory=list)
+    _relays: list[OutboxRelay] = field(default_factory=list)
+    _brokers: list[BrokerConnection] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.event_name = f"test.bumped_{self.suffix}"
+        self.registry = EventRegistry(EventType(self.event_name, 1, Bump, "a test event"))
+        self.queue = QueueSpec(f"test.{self.suffix}", (self.event_name,), self.tiers)
+
+    async def setup(self) -> None:
+        async with transaction(self.pool) as cur:
+            await cur.execute(
+                "CREATE TABLE IF NOT EXISTS test_effects ("
+                " queue text NOT NULL, n int NOT NULL, message_id uuid NOT NULL,"
+                " correlation_id text)"
+            )
+
+    async def handle(self, ctx: HandlerContext) -> None:
+        n = ctx.data.n
+        if n in self.permanently_failing:
+            raise PermanentFailure(f"bump {n} can never work")
+        if n in self.failing:
+            raise RuntimeError(f"bump {n} failed")
+        await ctx.cur.execute(
+            "INSERT INTO test_effects (queue, n, message_id, correlation_id)"
+            " VALUES (%s, %s, %s, %s)",
+            (self.queue.name, n, str(ctx.envelope.id), ctx.envelope.correlation_id),
+        )
+
+    def consumer(self) -> Consumer:
+        return Consumer(self.queue, {self.event_name: self.handle})
+
+    def envelope(self, n: int, correlation_id: str = "corr-test") -> Envelope:
+        return self.registry.build(
+            Bump(n=n), name=self.event_name, producer="tests", correlation_id=correlation_id
+        )
+
+    async def broker(self) -> BrokerConnection:
+        broker = BrokerConnection(self.amqp_url, name="tests", max_backoff_seconds=0.5)
+        broker.start()
+        await broker.connection(timeout=10)
+        self._brokers.append(broker)
+        return broker
+
+    async def runner(self, prefetch: int = 32) -> ConsumerRunner:
+        runner = ConsumerRunner(
+            self.pool,
+            await self.broker(),
+            self.registry,
+            [self.consumer()],
+            producer="tests",
+            prefetch=prefetch,
+        )
+        runner.start()
+        self._runners.append(runner)
+        await runner.wait_consuming()
+        return runner
+
+    async def relay(self) -> OutboxRelay:
+        relay = OutboxRelay(
+            self.pool, await self.broker(), dsn=self.database_url, poll_interval=0.5
+        )
+        relay.start()
+        self._relays.append(relay)
+        return relay
+
+    async def emit(self, numbers: range | list[int], per_transaction: int = 500) -> None:
+        numbers = list(numbers)
+        for start in range(0, len(numbers), per_transaction):
+            async with transaction(self.pool) as cur:
+                await outbox.add_many(
+                    cur, [self.envelope(n) for n in numbers[start : start + per_transaction]]
+                )
+
+    async def effects(self) -> tuple[int, int]:
+        """(rows, distinct numbers) of this harness's effects."""
+        async with self.pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "SELECT count(*), count(DISTINCT n) FROM test_effects WHERE queue = %s",
+                (self.queue.name,),
+            )
+            rows, distinct = await cur.fetchone()
+        return int(rows), int(distinct)
+
+    async def close(self) -> None:
+        for runner in self._runners:
+            await runner.stop(timeout=5)
+        for relay in self._relays:
+            await relay.stop()
+        for broker in self._brokers:
+            await broker.close()
