@@ -65,18 +65,33 @@ Handler = Callable[[HandlerContext], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Consumer:
-    """A queue and the handler for each event type routed to it."""
+    """A queue and the handler for each event type routed to it.
+
+    `batch_size` above 1 handles up to that many ready messages in one
+    transaction (one inbox insert, one commit, one ack). Use it only for
+    handlers whose every effect is in the database: when a batch fails it is
+    rolled back and its messages are handled again one by one, so a handler
+    that calls a provider would call it twice.
+    """
 
     queue: topology.QueueSpec
     handlers: Mapping[str, Handler]
+    batch_size: int = 1
 
     @property
     def name(self) -> str:
         return self.queue.name
 
 
+Delivery = tuple[AbstractChannel, DeliveredMessage]
+
+
 class ConsumerRunner:
-    """Consumes every registered consumer's queue; reconnects with the broker connection."""
+    """Consumes every registered consumer's queue; reconnects with the broker connection.
+
+    Each consumer has its own channel (its own prefetch and delivery tags), so a
+    channel error on one queue leaves the others running.
+    """
 
     def __init__(
         self,
@@ -94,8 +109,10 @@ class ConsumerRunner:
         self._consumers = {consumer.name: consumer for consumer in consumers}
         self._producer = producer
         self._prefetch = prefetch
-        self._channel: AbstractChannel | None = None
+        self._channels: dict[str, AbstractChannel] = {}
         self._consumer_tags: dict[str, str] = {}
+        self._batches: dict[str, asyncio.Queue[Delivery]] = {}
+        self._batch_workers: dict[str, asyncio.Task[None]] = {}
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self._consuming = asyncio.Event()
@@ -104,9 +121,11 @@ class ConsumerRunner:
     @property
     def consuming(self) -> list[str]:
         """Queues with an active consumer right now."""
-        if self._channel is None or self._channel.is_closed:
-            return []
-        return sorted(self._consumer_tags)
+        return sorted(
+            queue
+            for queue in self._consumer_tags
+            if queue in self._channels and not self._channels[queue].is_closed
+        )
 
     def start(self) -> None:
         """Begin consuming now and after every reconnect."""
@@ -116,13 +135,13 @@ class ConsumerRunner:
         if self._stopping:
             return
         self._consuming.clear()
-        channel = await connection.channel(publisher_confirms=True)
-        await channel.basic_qos(prefetch_count=self._prefetch)
-        await topology.declare_exchanges(channel)
-        self._channel = channel
         self._consumer_tags = {}
         for consumer in self._consumers.values():
+            channel = await connection.channel(publisher_confirms=True)
+            await channel.basic_qos(prefetch_count=max(self._prefetch, consumer.batch_size))
+            await topology.declare_exchanges(channel)
             await topology.declare_queue(channel, consumer.queue)
+            self._channels[consumer.name] = channel
             await self.resume(consumer.name)
         self._consuming.set()
         log.info("consuming", extra={"queues": sorted(self._consumer_tags)})
@@ -134,32 +153,44 @@ class ConsumerRunner:
     async def pause(self, queue: str) -> None:
         """Stop taking messages from `queue`; they wait there, nothing is lost."""
         tag = self._consumer_tags.pop(queue, None)
-        if tag is not None and self._channel is not None and not self._channel.is_closed:
-            await self._channel.basic_cancel(tag)
+        channel = self._channels.get(queue)
+        if tag is not None and channel is not None and not channel.is_closed:
+            await channel.basic_cancel(tag)
 
     async def resume(self, queue: str) -> None:
         """Take messages from `queue` again."""
-        channel = self._channel
+        channel = self._channels.get(queue)
         if channel is None or channel.is_closed or queue in self._consumer_tags:
             return
         consumer = self._consumers[queue]
-        ok = await channel.basic_consume(
-            queue, partial(self._on_message, consumer, channel), no_ack=False
-        )
+        if consumer.batch_size > 1:
+            callback = partial(self._enqueue, consumer, channel)
+            self._ensure_batch_worker(consumer)
+        else:
+            callback = partial(self._on_message, consumer, channel)
+        ok = await channel.basic_consume(queue, callback, no_ack=False)
         assert ok.consumer_tag is not None, "the broker always names the consumer"
         self._consumer_tags[queue] = ok.consumer_tag
 
     async def stop(self, timeout: float = 20.0) -> None:
-        """Stop taking messages, finish and ack what is in hand, then close the channel."""
+        """Stop taking messages, finish and ack what is in hand, then close the channels."""
         self._stopping = True
         for queue in list(self._consumer_tags):
             with contextlib.suppress(Exception):
                 await self.pause(queue)
+        deadline = time.monotonic() + timeout
+        while any(not batch.empty() for batch in self._batches.values()):
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.01)  # batch workers are finishing what was delivered
         if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=timeout)
-        if self._channel is not None and not self._channel.is_closed:
-            with contextlib.suppress(Exception):
-                await self._channel.close()
+            await asyncio.wait(self._in_flight, timeout=max(0.0, deadline - time.monotonic()))
+        for worker in self._batch_workers.values():
+            worker.cancel()
+        for channel in self._channels.values():
+            if not channel.is_closed:
+                with contextlib.suppress(Exception):
+                    await channel.close()
 
     async def _on_message(
         self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
@@ -171,6 +202,107 @@ class ConsumerRunner:
             await self._process(consumer, channel, message)
         finally:
             self._in_flight.discard(task)
+
+    async def _enqueue(
+        self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
+    ) -> None:
+        await self._batches[consumer.name].put((channel, message))
+
+    def _ensure_batch_worker(self, consumer: Consumer) -> None:
+        self._batches.setdefault(consumer.name, asyncio.Queue())
+        worker = self._batch_workers.get(consumer.name)
+        if worker is None or worker.done():
+            self._batch_workers[consumer.name] = asyncio.get_running_loop().create_task(
+                self._batch_worker(consumer), name=f"batch-{consumer.name}"
+            )
+
+    async def _batch_worker(self, consumer: Consumer) -> None:
+        """Handle deliveries in order, as many as are ready (up to batch_size) at a time."""
+        queue = self._batches[consumer.name]
+        task = asyncio.current_task()
+        assert task is not None
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < consumer.batch_size and not queue.empty():
+                batch.append(queue.get_nowait())
+            self._in_flight.add(task)
+            try:
+                await self._process_batch(consumer, batch)
+            except Exception:
+                log.exception("batch worker failed; deliveries will be redelivered")
+            finally:
+                self._in_flight.discard(task)
+
+    async def _process_batch(self, consumer: Consumer, batch: list[Delivery]) -> None:
+        parsed: list[tuple[AbstractChannel, DeliveredMessage, Envelope, Any]] = []
+        for channel, message in batch:
+            if channel.is_closed:
+                continue  # its delivery died with the channel; the broker redelivers it
+            try:
+                envelope, data = self._registry.parse(message.body)
+                if envelope.type not in consumer.handlers:
+                    raise InvalidMessage(f"{consumer.name} has no handler for {envelope.type}")
+            except InvalidMessage:
+                await self._process(consumer, channel, message)  # dead-letters it, acks alone
+                continue
+            parsed.append((channel, message, envelope, data))
+        if not parsed:
+            return
+        started = time.perf_counter()
+        try:
+            outcomes = await self._handle_batch(consumer, [(e, d) for _, _, e, d in parsed])
+        except Exception as exc:
+            log.warning(
+                "batch failed, handling its messages one by one",
+                extra={"consumer": consumer.name, "error_type": type(exc).__name__},
+            )
+            for channel, message, _, _ in parsed:
+                await self._process(consumer, channel, message)
+            return
+        last_tags: dict[int, tuple[AbstractChannel, int]] = {}
+        for channel, message, _, _ in parsed:
+            assert message.delivery_tag is not None
+            last_tags[id(channel)] = (channel, message.delivery_tag)
+        for channel, tag in last_tags.values():
+            await channel.basic_ack(tag, multiple=True)  # one ack for the whole batch
+        self.handled_total += len(parsed)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        for (_, _, envelope, _), outcome in zip(parsed, outcomes, strict=True):
+            with bound_ids(request_id=str(envelope.id), correlation_id=envelope.correlation_id):
+                log.info(
+                    "message handled",
+                    extra={
+                        "consumer": consumer.name,
+                        "event_type": envelope.type,
+                        "message_id": str(envelope.id),
+                        "outcome": outcome,
+                        "batch": len(parsed),
+                        "duration_ms": duration_ms,
+                    },
+                )
+
+    async def _handle_batch(
+        self, consumer: Consumer, items: list[tuple[Envelope, Any]]
+    ) -> list[str]:
+        async with transaction(self._pool) as cur:
+            await cur.execute(
+                "INSERT INTO inbox (consumer, message_id)"
+                " SELECT %s, unnest(%s::uuid[]) ON CONFLICT DO NOTHING RETURNING message_id::text",
+                (consumer.name, [str(envelope.id) for envelope, _ in items]),
+            )
+            fresh = {row[0] for row in await cur.fetchall()}
+            outcomes = []
+            for envelope, data in items:
+                message_id = str(envelope.id)
+                if message_id not in fresh:
+                    outcomes.append("duplicate")
+                    continue
+                fresh.discard(message_id)  # a second copy in the same batch is a duplicate
+                context = HandlerContext(cur, envelope, data, self._registry, self._producer)
+                with bound_ids(request_id=message_id, correlation_id=envelope.correlation_id):
+                    await consumer.handlers[envelope.type](context)
+                outcomes.append("handled")
+        return outcomes
 
     async def _process(
         self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage

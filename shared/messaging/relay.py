@@ -23,8 +23,8 @@ from aiormq import spec
 from aiormq.abc import AbstractChannel
 
 from shared.database import Pool, transaction
-from shared.messaging.connection import BrokerConnection, BrokerUnavailable
 from shared.messaging import topology
+from shared.messaging.connection import BrokerConnection, BrokerUnavailable
 
 log = logging.getLogger(__name__)
 

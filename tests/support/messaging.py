@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 
@@ -33,6 +34,8 @@ class EffectHarness:
     tiers: tuple[RetryTier, ...] = FAST_TIERS
     failing: set[int] = field(default_factory=set)
     permanently_failing: set[int] = field(default_factory=set)
+    handler_delay: float = 0.0
+    started: list[int] = field(default_factory=list)
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     _runners: list[ConsumerRunner] = field(default_factory=list)
     _relays: list[OutboxRelay] = field(default_factory=list)
@@ -53,6 +56,9 @@ class EffectHarness:
 
     async def handle(self, ctx: HandlerContext) -> None:
         n = ctx.data.n
+        self.started.append(n)
+        if self.handler_delay:
+            await asyncio.sleep(self.handler_delay)
         if n in self.permanently_failing:
             raise PermanentFailure(f"bump {n} can never work")
         if n in self.failing:
@@ -63,8 +69,8 @@ class EffectHarness:
             (self.queue.name, n, str(ctx.envelope.id), ctx.envelope.correlation_id),
         )
 
-    def consumer(self) -> Consumer:
-        return Consumer(self.queue, {self.event_name: self.handle})
+    def consumer(self, batch_size: int = 1) -> Consumer:
+        return Consumer(self.queue, {self.event_name: self.handle}, batch_size=batch_size)
 
     def envelope(self, n: int, correlation_id: str = "corr-test") -> Envelope:
         return self.registry.build(
@@ -78,12 +84,12 @@ class EffectHarness:
         self._brokers.append(broker)
         return broker
 
-    async def runner(self, prefetch: int = 32) -> ConsumerRunner:
+    async def runner(self, prefetch: int = 32, batch_size: int = 1) -> ConsumerRunner:
         runner = ConsumerRunner(
             self.pool,
             await self.broker(),
             self.registry,
-            [self.consumer()],
+            [self.consumer(batch_size)],
             producer="tests",
             prefetch=prefetch,
         )

@@ -33,7 +33,7 @@ class RoleProcess:
     def start(self) -> RoleProcess:
         env = {**os.environ, **self.env, "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            self.process = subprocess.Popen(
                 [sys.executable, *self.args], cwd=ROOT, env=env, stdout=log, stderr=log
             )
         return self

@@ -65,3 +65,48 @@ async def test_an_event_is_published_with_its_correlation_id_and_handled_once(ha
             " AND published_at IS NOT NULL"
         )
         assert (await cur.fetchone())[0] == 1
+
+
+async def test_stopping_a_consumer_finishes_what_it_holds_and_leaves_the_rest_queued(harness):
+    harness.handler_delay = 0.4
+    runner = await harness.runner(prefetch=2)
+    await harness.relay()
+    await harness.emit(range(6))
+
+    async def two_in_hand():
+        assert len(harness.started) >= 2
+
+    await eventually(two_in_hand, timeout=10)
+    await runner.stop(timeout=5)
+
+    rows, distinct = await harness.effects()
+    assert rows == distinct == len(harness.started) >= 2  # every started handler committed
+    assert rows < 6
+
+    harness.handler_delay = 0
+    await harness.runner()
+    await _wait_for_effects(harness, 6)
+    assert await harness.effects() == (6, 6)
+
+
+async def test_batched_consumers_apply_5000_events_exactly_once(harness):
+    for _ in range(2):
+        await harness.runner(prefetch=100, batch_size=50)
+    await harness.relay()
+
+    await harness.emit(range(5000))
+
+    await _wait_for_effects(harness, 5000)
+    await asyncio.sleep(0.5)
+    assert await harness.effects() == (5000, 5000)
+
+
+async def test_a_failing_message_in_a_batch_does_not_hold_back_the_others(harness, run_amqp_url):
+    harness.permanently_failing.add(3)
+    await harness.runner(prefetch=20, batch_size=10)
+    await harness.relay()
+
+    await harness.emit(range(10))
+
+    await _wait_for_effects(harness, 9)
+    assert await harness.effects() == (9, 9)

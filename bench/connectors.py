@@ -1,0 +1,250 @@
+"""Connectors under a provider outage: do retries, the breaker and the loop hold up?
+
+`python -m bench.connectors [--seconds 30] [--rate 50] [--connector sms]`
+
+Starts the provider simulator as a child process on a free port, scripts it
+to fail every provider call (503), and drives one connector client with the
+production policy defaults at a steady call rate. Prints:
+
+- attempts per call: HTTP requests that reached the provider / calls made
+  (goal <= 1.1: retries must not multiply load during an outage);
+- seconds until the breaker opens (goal <= 10);
+- event-loop lag p99, sampled every 10 ms while the load runs (goal <= 100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+from pydantic import SecretStr
+
+from connectors.aggregation import AggregationConfig, open_aggregation_client
+from connectors.breaker import BreakerState
+from connectors.errors import ConnectorError
+from connectors.policy import ProviderPolicy
+from connectors.scheduling import SchedulingConfig, SubscriptionScope, open_scheduling_client
+from connectors.simulator import SimulatorConfig
+from connectors.sms import SmsConfig, open_sms_client
+from shared.settings import AppEnv
+
+ROOT = Path(__file__).resolve().parents[1]
+GOALS = {"attempts_per_call": 1.1, "seconds_to_open": 10.0, "loop_lag_p99_ms": 100.0}
+
+
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    connector: str
+    seconds: float
+    calls: int = 0
+    provider_attempts: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    seconds_to_open: float | None = None
+    times_opened: int = 0
+    lags_ms: list[float] = field(default_factory=list)
+
+    @property
+    def attempts_per_call(self) -> float:
+        return self.provider_attempts / self.calls if self.calls else 0.0
+
+    @property
+    def lag_p99_ms(self) -> float:
+        if len(self.lags_ms) < 2:
+            return max(self.lags_ms, default=0.0)
+        return statistics.quantiles(self.lags_ms, n=100)[98]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def simulator_process() -> AsyncIterator[str]:
+    """`python -m connectors.simulator` on a free port, stopped on exit; yields its URL."""
+    port = _free_port()
+    env = {**os.environ, "PORT": str(port), "SIMULATOR_LOG_LEVEL": "WARNING"}
+    with tempfile.TemporaryFile() as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "connectors.simulator", cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            await _wait_healthy(url, process, log)
+            yield url
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), timeout=10)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+async def _wait_healthy(url: str, process: asyncio.subprocess.Process, log: IO[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    async with httpx.AsyncClient(base_url=url) as client:
+        while True:
+            try:
+                if (await client.get("/")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if process.returncode is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"simulator did not start:\n{log.read().decode()}")
+            await asyncio.sleep(0.1)
+
+
+Call = Callable[[], Awaitable[Any]]
+
+
+@asynccontextmanager
+async def connector_call(name: str, url: str) -> AsyncIterator[tuple[Call, ProviderPolicy]]:
+    """One connector client on the simulator (production policy defaults) and a call to repeat."""
+    fake = SimulatorConfig.model_construct()  # only its default fake credentials are used
+    if name == "sms":
+        sms_config = SmsConfig(
+            base_url=url,
+            account_sid=fake.twilio_account_sid,
+            auth_token=fake.twilio_auth_token,
+            from_number="+15550009999",
+            simulator_urls=(url,),
+        )
+        async with open_sms_client(sms_config, app_env=AppEnv.TEST) as sms:
+            yield (lambda: sms.send("+15551230001", "Your session is tomorrow")), sms.policy
+    elif name == "aggregation":
+        plaid_config = AggregationConfig(
+            base_url=url, client_id=fake.plaid_client_id, secret=fake.plaid_secret
+        )
+        async with open_aggregation_client(plaid_config) as plaid:
+            token = SecretStr("access-sandbox-bench")
+            yield (lambda: plaid.sync_transactions(token)), plaid.policy
+    elif name == "scheduling":
+        calendly_config = SchedulingConfig(base_url=url, api_token=fake.calendly_api_token)
+        async with open_scheduling_client(calendly_config) as calendly:
+
+            async def list_subscriptions() -> Any:
+                return await calendly.list_webhook_subscriptions(
+                    organization="org", scope=SubscriptionScope.ORGANIZATION
+                )
+
+            yield list_subscriptions, calendly.policy
+    else:
+        raise SystemExit(f"unknown connector {name!r}")
+
+
+async def _sample_loop_lag(figures: Figures, stop: asyncio.Event, interval: float = 0.01) -> None:
+    while not stop.is_set():
+        expected = time.perf_counter() + interval
+        await asyncio.sleep(interval)
+        figures.lags_ms.append(max(0.0, (time.perf_counter() - expected) * 1000))
+
+
+async def _watch_breaker(
+    policy: ProviderPolicy, figures: Figures, started: float, stop: asyncio.Event
+) -> None:
+    while not stop.is_set() and figures.seconds_to_open is None:
+        if policy.breaker.snapshot().state is BreakerState.OPEN:
+            figures.seconds_to_open = time.monotonic() - started
+            return
+        await asyncio.sleep(0.005)
+
+
+async def run_benchmark(connector: str, seconds: float, rate: float) -> Figures:
+    """Fail every provider call for `seconds` while calling at `rate` per second."""
+    figures = Figures(connector=connector, seconds=seconds)
+    async with simulator_process() as url, httpx.AsyncClient(base_url=url) as admin:
+        fault = {"prefix": "/", "status": 503}
+        (await admin.post("/_admin/faults", json={"rules": [fault]})).raise_for_status()
+        async with connector_call(connector, url) as (call, policy):
+            stop = asyncio.Event()
+            started = time.monotonic()
+            sampler = asyncio.create_task(_sample_loop_lag(figures, stop))
+            watcher = asyncio.create_task(_watch_breaker(policy, figures, started, stop))
+            tasks: list[asyncio.Task[None]] = []
+
+            async def one_call() -> None:
+                try:
+                    await call()
+                    figures.outcomes["ok"] += 1
+                except ConnectorError as exc:
+                    figures.outcomes[type(exc).__name__] += 1
+
+            interval = 1.0 / rate
+            next_at = started
+            while next_at < started + seconds:
+                tasks.append(asyncio.create_task(one_call()))
+                figures.calls += 1
+                next_at += interval
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            await asyncio.gather(*tasks)
+            stop.set()
+            await asyncio.gather(sampler, watcher)
+            figures.times_opened = policy.breaker.snapshot().times_opened
+        rules = (await admin.get("/_admin/faults")).json()["rules"]
+        figures.provider_attempts = sum(rule["matched"] for rule in rules)
+    return figures
+
+
+def report(figures: Figures) -> str:
+    """The figures as lines, each against its goal."""
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    opened = figures.seconds_to_open
+    lines = [
+        f"connector: {figures.connector}, every provider call failing (503) for "
+        f"{figures.seconds:.0f} s at {figures.calls / figures.seconds:.0f} calls/s",
+        f"calls made:                {figures.calls}",
+        f"provider attempts (HTTP):  {figures.provider_attempts}",
+        f"outcomes:                  {dict(figures.outcomes)}",
+        f"attempts per call:         {figures.attempts_per_call:.3f}   "
+        f"(goal <= {GOALS['attempts_per_call']}) {verdict(figures.attempts_per_call <= 1.1)}",
+        "seconds until breaker open: "
+        + (f"{opened:.3f}" if opened is not None else "never")
+        + f"   (goal <= {GOALS['seconds_to_open']:.0f}) "
+        + verdict(opened is not None and opened <= 10),
+        f"times the breaker opened:  {figures.times_opened}",
+        f"event-loop lag p99:        {figures.lag_p99_ms:.1f} ms   "
+        f"(goal <= {GOALS['loop_lag_p99_ms']:.0f} ms) {verdict(figures.lag_p99_ms <= 100)}"
+        f"   [max {max(figures.lags_ms, default=0):.1f} ms over {len(figures.lags_ms)} samples]",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=50.0, help="calls per second")
+    parser.add_argument("--connector", choices=("sms", "aggregation", "scheduling"), default="sms")
+    args = parser.parse_args()
+    # One warning per retry is right in production; here it would drown the figures.
+    logging.basicConfig(level=logging.ERROR)
+    figures = asyncio.run(run_benchmark(args.connector, args.seconds, args.rate))
+    print(report(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,441 @@
+"""The Plaid API subset: link, exchange, balances, transactions sync, signed webhooks.
+
+Every endpoint is a JSON `POST` authenticated by `client_id` and `secret` (in
+the body or the `PLAID-CLIENT-ID` / `PLAID-SECRET` headers); errors use
+Plaid's error object. Data is seeded (see `seed_data`). `/transactions/sync`
+pages an item's update log with an opaque cursor and `has_more`; the admin
+endpoint `/_admin/plaid/items/{item_id}/mutation_during_pagination` makes the
+next mid-pagination call fail with `TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`.
+`SYNC_UPDATES_AVAILABLE` webhooks are signed as a `Plaid-Verification` ES256
+JWT whose key `/webhook_verification_key/get` serves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from connectors.simulator import plaid_json, seed_data
+from connectors.simulator.faults import Handler
+from connectors.simulator.keys import CONFIG, RANDOM, WEBHOOKS
+from connectors.simulator.seed_data import Account, Institution, Transaction
+from connectors.simulator.signing import PlaidKeyRing
+from connectors.simulator.webhooks import WebhookSender
+
+LINK_TOKEN_TTL = timedelta(hours=4)
+PUBLIC_TOKEN_TTL = timedelta(minutes=30)
+SYNC_DEFAULT_COUNT = 100
+SYNC_MAX_COUNT = 500
+PRODUCTS = ["transactions"]
+
+
+class PlaidError(Exception):
+    """An error Plaid would answer with; turned into its error object by `_handle`."""
+
+    def __init__(self, status: int, error_type: str, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.error_code = error_code
+        self.message = message
+
+
+@dataclass
+class LinkSession:
+    """A link token and what it was created with."""
+
+    link_token: str
+    client_user_id: str
+    webhook: str | None
+    redirect_uri: str | None
+    expires: datetime
+
+
+@dataclass
+class Item:
+    """A linked login: its access token, accounts and the log that `/transactions/sync` pages."""
+
+    item_id: str
+    access_token: str
+    institution: Institution
+    webhook: str | None
+    accounts: list[Account]
+    updates: list[tuple[str, Transaction]] = field(default_factory=list)
+    mutation_failures: int = 0
+
+    def as_plaid(self) -> dict[str, Any]:
+        return {
+            "available_products": ["balance"],
+            "billed_products": PRODUCTS,
+            "consent_expiration_time": None,
+            "error": None,
+            "institution_id": self.institution.institution_id,
+            "item_id": self.item_id,
+            "products": PRODUCTS,
+            "update_type": "background",
+            "webhook": self.webhook or "",
+        }
+
+
+@dataclass
+class PlaidState:
+    """Link sessions, unexchanged public tokens, items, and the webhook signing keys."""
+
+    keys: PlaidKeyRing
+    links: dict[str, LinkSession] = field(default_factory=dict)
+    public_tokens: dict[str, tuple[Item, datetime]] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)  # by access token
+
+    def item_by_id(self, item_id: str) -> Item | None:
+        return next((i for i in self.items.values() if i.item_id == item_id), None)
+
+
+PLAID = web.AppKey("plaid", PlaidState)
+
+
+def _request_id(rng: random.Random) -> str:
+    return seed_data.plaid_id(rng, 15)
+
+
+def _token(rng: random.Random, kind: str, environment: str) -> str:
+    return f"{kind}-{environment}-{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The JSON body, authenticated by client id and secret."""
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise PlaidError(
+            400, "INVALID_REQUEST", "INVALID_BODY", "body could not be parsed as JSON"
+        ) from None
+    if not isinstance(body, dict):
+        raise PlaidError(400, "INVALID_REQUEST", "INVALID_BODY", "body must be a JSON object")
+    config = request.app[CONFIG]
+    client_id = body.get("client_id") or request.headers.get("PLAID-CLIENT-ID")
+    secret = body.get("secret") or request.headers.get("PLAID-SECRET")
+    if not client_id or not secret:
+        raise PlaidError(
+            400, "INVALID_REQUEST", "MISSING_FIELDS", "client_id and secret are required"
+        )
+    if not (
+        hmac.compare_digest(str(client_id).encode(), config.plaid_client_id.encode())
+        and hmac.compare_digest(
+            str(secret).encode(), config.plaid_secret.get_secret_value().encode()
+        )
+    ):
+        raise PlaidError(
+            400, "INVALID_INPUT", "INVALID_API_KEYS", "invalid client_id or secret provided"
+        )
+    return body
+
+
+def _item(request: web.Request, body: dict[str, Any]) -> Item:
+    item = request.app[PLAID].items.get(str(body.get("access_token", "")))
+    if item is None:
+        raise PlaidError(
+            400,
+            "INVALID_INPUT",
+            "INVALID_ACCESS_TOKEN",
+            "provided access token is in an invalid format",
+        )
+    return item
+
+
+def _link_page_url(request: web.Request, link_token: str) -> str:
+    config = request.app[CONFIG]
+    base = (
+        config.public_base_url.rstrip("/") if config.public_base_url else str(request.url.origin())
+    )
+    return f"{base}/link?token={link_token}"
+
+
+async def create_link_token(request: web.Request) -> web.Response:
+    """`/link/token/create`: a link token for the hosted link page."""
+    body = await _body(request)
+    user = body.get("user")
+    missing = [name for name in ("client_name", "language", "country_codes") if not body.get(name)]
+    if not isinstance(user, dict) or not user.get("client_user_id"):
+        missing.append("user.client_user_id")
+    if missing:
+        raise PlaidError(
+            400, "INVALID_REQUEST", "MISSING_FIELDS", f"missing fields: {', '.join(missing)}"
+        )
+    config = request.app[CONFIG]
+    rng = request.app[RANDOM]
+    assert isinstance(user, dict)
+    session = LinkSession(
+        link_token=_token(rng, "link", config.plaid_environment),
+        client_user_id=str(user["client_user_id"]),
+        webhook=body.get("webhook"),
+        redirect_uri=body.get("redirect_uri"),
+        expires=datetime.now(UTC).replace(microsecond=0) + LINK_TOKEN_TTL,
+    )
+    request.app[PLAID].links[session.link_token] = session
+    return plaid_json.json_response(
+        {
+            "expiration": session.expires.isoformat().replace("+00:00", "Z"),
+            "hosted_link_url": _link_page_url(request, session.link_token),
+            "link_token": session.link_token,
+            "request_id": _request_id(rng),
+        }
+    )
+
+
+def link_item(app: web.Application, bank: Institution, webhook: str | None) -> str:
+    """Create an item at `bank` with seeded accounts and history; return its public token."""
+    config = app[CONFIG]
+    rng = app[RANDOM]
+    accounts = seed_data.make_accounts(rng, bank)
+    history = seed_data.make_transactions(
+        rng, accounts, config.transactions_per_account, datetime.now(UTC).date()
+    )
+    item = Item(
+        item_id=seed_data.plaid_id(rng),
+        access_token=_token(rng, "access", config.plaid_environment),
+        institution=bank,
+        webhook=webhook or f"{config.gateway_webhook_base_url.rstrip('/')}/webhooks/plaid",
+        accounts=accounts,
+        updates=[("added", t) for t in history],
+    )
+    public_token = _token(rng, "public", config.plaid_environment)
+    app[PLAID].public_tokens[public_token] = (item, datetime.now(UTC) + PUBLIC_TOKEN_TTL)
+    return public_token
+
+
+async def exchange_public_token(request: web.Request) -> web.Response:
+    """`/item/public_token/exchange`: a public token (single use) for an access token."""
+    body = await _body(request)
+    state = request.app[PLAID]
+    found = state.public_tokens.pop(str(body.get("public_token", "")), None)
+    if found is None or found[1] < datetime.now(UTC):
+        raise PlaidError(
+            400,
+            "INVALID_INPUT",
+            "INVALID_PUBLIC_TOKEN",
+            "provided public token is expired or invalid",
+        )
+    item = found[0]
+    state.items[item.access_token] = item
+    _send_sync_updates_available(request.app, item)
+    return plaid_json.json_response(
+        {
+            "access_token": item.access_token,
+            "item_id": item.item_id,
+            "request_id": _request_id(request.app[RANDOM]),
+        }
+    )
+
+
+async def get_balances(request: web.Request) -> web.Response:
+    """`/accounts/balance/get` (and `/accounts/get`): the item's accounts with balances."""
+    body = await _body(request)
+    item = _item(request, body)
+    wanted = (body.get("options") or {}).get("account_ids")
+    accounts = [a for a in item.accounts if not wanted or a.account_id in wanted]
+    return plaid_json.json_response(
+        {
+            "accounts": [a.as_plaid() for a in accounts],
+            "item": item.as_plaid(),
+            "request_id": _request_id(request.app[RANDOM]),
+        }
+    )
+
+
+def _encode_cursor(item: Item, position: int) -> str:
+    raw = json.dumps({"item": item.item_id, "position": position}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_cursor(item: Item, cursor: str) -> int:
+    if not cursor:
+        return 0
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        position = int(decoded["position"])
+        valid = decoded["item"] == item.item_id and 0 <= position <= len(item.updates)
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise PlaidError(400, "INVALID_INPUT", "INVALID_FIELD", "cursor is not valid for this item")
+    return position
+
+
+async def sync_transactions(request: web.Request) -> web.Response:
+    """`/transactions/sync`: the updates after `cursor`, at most `count`, with `has_more`."""
+    body = await _body(request)
+    item = _item(request, body)
+    cursor = str(body.get("cursor") or "")
+    count = int(body.get("count") or SYNC_DEFAULT_COUNT)
+    if not 1 <= count <= SYNC_MAX_COUNT:
+        raise PlaidError(
+            400, "INVALID_REQUEST", "INVALID_FIELD", f"count must be between 1 and {SYNC_MAX_COUNT}"
+        )
+    position = _decode_cursor(item, cursor)
+    if cursor and item.mutation_failures > 0:
+        item.mutation_failures -= 1
+        raise PlaidError(
+            400,
+            "TRANSACTIONS_ERROR",
+            "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+            "Underlying transaction data changed since last page was fetched. "
+            "Please restart pagination from last update.",
+        )
+    page = item.updates[position : position + count]
+    end = position + len(page)
+    return plaid_json.json_response(
+        {
+            "accounts": [a.as_plaid() for a in item.accounts],
+            "added": [t.as_plaid() for kind, t in page if kind == "added"],
+            "has_more": end < len(item.updates),
+            "modified": [t.as_plaid() for kind, t in page if kind == "modified"],
+            "next_cursor": _encode_cursor(item, end),
+            "removed": [
+                {"account_id": t.account_id, "transaction_id": t.transaction_id}
+                for kind, t in page
+                if kind == "removed"
+            ],
+            "request_id": _request_id(request.app[RANDOM]),
+            "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
+        }
+    )
+
+
+async def get_verification_key(request: web.Request) -> web.Response:
+    """`/webhook_verification_key/get`: the public JWK for a `kid`, current or retired."""
+    body = await _body(request)
+    key = request.app[PLAID].keys.keys.get(str(body.get("key_id", "")))
+    if key is None:
+        raise PlaidError(
+            400, "INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID", "invalid key_id provided"
+        )
+    return plaid_json.json_response(
+        {"key": key.jwk(), "request_id": _request_id(request.app[RANDOM])}
+    )
+
+
+async def sandbox_create_public_token(request: web.Request) -> web.Response:
+    """`/sandbox/public_token/create`: link an item without the link page (tests use it)."""
+    body = await _body(request)
+    bank = seed_data.institution(str(body.get("institution_id", "")))
+    if bank is None:
+        raise PlaidError(
+            400, "INVALID_INPUT", "INVALID_INSTITUTION", "invalid institution_id provided"
+        )
+    webhook = (body.get("options") or {}).get("webhook")
+    public_token = link_item(request.app, bank, webhook)
+    return plaid_json.json_response(
+        {"public_token": public_token, "request_id": _request_id(request.app[RANDOM])}
+    )
+
+
+async def sandbox_fire_webhook(request: web.Request) -> web.Response:
+    """`/sandbox/item/fire_webhook`: new transactions arrive, then `SYNC_UPDATES_AVAILABLE`."""
+    body = await _body(request)
+    item = _item(request, body)
+    code = body.get("webhook_code", "SYNC_UPDATES_AVAILABLE")
+    if code != "SYNC_UPDATES_AVAILABLE":
+        raise PlaidError(
+            400, "INVALID_INPUT", "INVALID_FIELD", "only SYNC_UPDATES_AVAILABLE is simulated"
+        )
+    new = seed_data.make_transactions(
+        request.app[RANDOM], item.accounts[:1], 3, datetime.now(UTC).date()
+    )
+    item.updates.extend(("added", t) for t in new)
+    _send_sync_updates_available(request.app, item)
+    return plaid_json.json_response(
+        {"request_id": _request_id(request.app[RANDOM]), "webhook_fired": True}
+    )
+
+
+def _send_sync_updates_available(app: web.Application, item: Item) -> None:
+    config = app[CONFIG]
+    if not item.webhook:
+        return
+    body = json.dumps(
+        {
+            "environment": config.plaid_environment,
+            "historical_update_complete": True,
+            "initial_update_complete": True,
+            "item_id": item.item_id,
+            "webhook_code": "SYNC_UPDATES_AVAILABLE",
+            "webhook_type": "TRANSACTIONS",
+        },
+        indent=2,
+    ).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Plaid-Verification": app[PLAID].keys.sign(body),
+    }
+    sender = app[WEBHOOKS]
+    sender.spawn(_deliver(sender, item.webhook, body, headers))
+
+
+async def _deliver(sender: WebhookSender, url: str, body: bytes, headers: dict[str, str]) -> None:
+    await sender.post(
+        provider="plaid", kind="SYNC_UPDATES_AVAILABLE", url=url, body=body, headers=headers
+    )
+
+
+async def rotate_key(request: web.Request) -> web.Response:
+    """`POST /_admin/plaid/rotate_key`: retire the signing key, as Plaid does from time to time."""
+    key = request.app[PLAID].keys.rotate()
+    return web.json_response({"kid": key.kid})
+
+
+async def arm_mutation(request: web.Request) -> web.Response:
+    """`POST /_admin/plaid/items/{item_id}/mutation_during_pagination`: fail the next page(s)."""
+    item = request.app[PLAID].item_by_id(request.match_info["item_id"])
+    if item is None:
+        raise web.HTTPNotFound(text="unknown item")
+    times = int((await request.json() if request.can_read_body else {}).get("times", 1))
+    item.mutation_failures = times
+    return web.json_response({"item_id": item.item_id, "mutation_failures": times})
+
+
+@web.middleware
+async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except PlaidError as exc:
+        return plaid_json.json_response(
+            {
+                "display_message": None,
+                "documentation_url": f"https://plaid.com/docs/errors/#{exc.error_code.lower()}",
+                "error_code": exc.error_code,
+                "error_message": exc.message,
+                "error_type": exc.error_type,
+                "request_id": _request_id(request.app[RANDOM]),
+                "suggested_action": None,
+            },
+            status=exc.status,
+        )
+
+
+def setup(app: web.Application) -> None:
+    """Add the Plaid state, routes and error handling to the simulator app."""
+    app[PLAID] = PlaidState(keys=PlaidKeyRing(seed=app[CONFIG].seed))
+    app.middlewares.append(_handle)
+    routes = {
+        "/link/token/create": create_link_token,
+        "/item/public_token/exchange": exchange_public_token,
+        "/accounts/balance/get": get_balances,
+        "/accounts/get": get_balances,
+        "/transactions/sync": sync_transactions,
+        "/webhook_verification_key/get": get_verification_key,
+        "/sandbox/public_token/create": sandbox_create_public_token,
+        "/sandbox/item/fire_webhook": sandbox_fire_webhook,
+    }
+    for path, handler in routes.items():
+        app.router.add_post(path, handler)
+    app.router.add_post("/_admin/plaid/rotate_key", rotate_key)
+    app.router.add_post("/_admin/plaid/items/{item_id}/mutation_during_pagination", arm_mutation)

@@ -1,0 +1,50 @@
+"""SMS through a Twilio-shaped provider, gated so only staging and production reach members.
+
+Public API:
+
+- `SmsConfig(account_sid, auth_token: SecretStr, from_number | messaging_service_sid,
+  base_url="https://api.twilio.com", status_callback_url=None, simulator_urls=(...),
+  http=HttpSettings(), policy=PolicySettings())`
+- `TwilioSmsClient(http: httpx.AsyncClient, config, *, app_env: AppEnv, policy=None)`
+  with `await send(to, body, *, status_callback_url=None) -> SentMessage`;
+  `open_sms_client(config, *, app_env, transport=None)` builds one with its own
+  HTTP client and closes it on exit.
+- `SmsSender`: the Protocol the gateway depends on (fakes implement `send`).
+- `SmsGate(app_env, simulator_urls).check(url)`: the environment rule, raises `SmsGateError`.
+- `TwilioSignatureValidator(auth_token).verify(url, params, signature)` and
+  `compute_twilio_signature(auth_token, url, params)` for `X-Twilio-Signature`
+  (`SIGNATURE_HEADER`).
+- `SmsTemplates().render(name, context) -> str`; templates live in `templates/`.
+- Models: `SentMessage`, `MessageStatus`, `StatusCallback.from_form(params)`.
+"""
+
+from connectors.sms.client import PROVIDER, TwilioSmsClient, open_sms_client
+from connectors.sms.config import DEFAULT_SIMULATOR_URLS, SmsConfig
+from connectors.sms.gate import SmsGate
+from connectors.sms.models import MessageStatus, SentMessage, StatusCallback
+from connectors.sms.sender import SmsSender
+from connectors.sms.signature import (
+    SIGNATURE_HEADER,
+    TwilioSignatureValidator,
+    compute_twilio_signature,
+)
+from connectors.sms.templates import MAX_BODY_CHARS, SmsTemplateError, SmsTemplates
+
+__all__ = [
+    "DEFAULT_SIMULATOR_URLS",
+    "MAX_BODY_CHARS",
+    "PROVIDER",
+    "SIGNATURE_HEADER",
+    "MessageStatus",
+    "SentMessage",
+    "SmsConfig",
+    "SmsGate",
+    "SmsSender",
+    "SmsTemplateError",
+    "SmsTemplates",
+    "StatusCallback",
+    "TwilioSignatureValidator",
+    "TwilioSmsClient",
+    "compute_twilio_signature",
+    "open_sms_client",
+]

@@ -1,0 +1,246 @@
+# The files bucket (eligibility files in, reports out) and the bucket that keeps access logs.
+
+variable "name" {
+  description = "Prefix of the bucket names."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Key of the files bucket."
+  type        = string
+}
+
+data "aws_elb_service_account" "current" {}
+
+# ----- files: eligibility/ (employers' files) and reports/ ---------------------------------
+
+resource "aws_s3_bucket" "files" {
+  # checkov:skip=CKV_AWS_144:The run book places the system in one region; durability comes from S3 itself plus versioning, and cross-region copies of member data would need a data-residency review first.
+  # checkov:skip=CKV2_AWS_62:Nothing reacts to bucket events: the gateway records each upload in Postgres and publishes an event through the outbox.
+  bucket = "${var.name}-files"
+}
+
+resource "aws_s3_bucket_public_access_block" "files" {
+  bucket                  = aws_s3_bucket.files.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "files" {
+  bucket = aws_s3_bucket.files.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "files" {
+  bucket = aws_s3_bucket.files.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "files" {
+  bucket = aws_s3_bucket.files.id
+  rule {
+    bucket_key_enabled = true
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+  }
+}
+
+resource "aws_s3_bucket_logging" "files" {
+  bucket        = aws_s3_bucket.files.id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "s3/files/"
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "files" {
+  bucket = aws_s3_bucket.files.id
+
+  rule {
+    id     = "whole-bucket-hygiene"
+    status = "Enabled"
+    filter {}
+    # Overwritten or deleted objects stay recoverable for 30 days, then go.
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  rule {
+    id     = "eligibility-files"
+    status = "Enabled"
+    filter {
+      prefix = "eligibility/"
+    }
+    # Processed into Postgres within the day; the raw file is kept for disputes, then deleted.
+    expiration {
+      days = 180
+    }
+  }
+
+  rule {
+    id     = "reports"
+    status = "Enabled"
+    filter {
+      prefix = "reports/"
+    }
+    transition {
+      days          = 30
+      storage_class = "STANDARD_IA"
+    }
+    expiration {
+      days = 730
+    }
+  }
+}
+
+data "aws_iam_policy_document" "files" {
+  statement {
+    sid       = "DenyPlainHttp"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.files.arn, "${aws_s3_bucket.files.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "files" {
+  bucket     = aws_s3_bucket.files.id
+  policy     = data.aws_iam_policy_document.files.json
+  depends_on = [aws_s3_bucket_public_access_block.files]
+}
+
+# ----- logs: ALB and S3 access logs --------------------------------------------------------
+
+resource "aws_s3_bucket" "logs" {
+  # checkov:skip=CKV_AWS_18:This is the access-log bucket itself; logging it into itself would loop.
+  # checkov:skip=CKV_AWS_144:Access logs stay in the system's one region.
+  # checkov:skip=CKV2_AWS_62:Nothing reacts to new log objects; they are read on demand (Athena).
+  # checkov:skip=CKV_AWS_145:ALB access logs can only be delivered to buckets encrypted with SSE-S3 (AES256), not KMS.
+  bucket = "${var.name}-access-logs"
+}
+
+resource "aws_s3_bucket_public_access_block" "logs" {
+  bucket                  = aws_s3_bucket.logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    id     = "expire-access-logs"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = 400
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 7
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+data "aws_iam_policy_document" "logs" {
+  statement {
+    sid       = "AlbWritesAccessLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/alb/*"]
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.current.arn]
+    }
+  }
+
+  statement {
+    sid       = "S3WritesServerAccessLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/s3/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "DenyPlainHttp"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "logs" {
+  bucket     = aws_s3_bucket.logs.id
+  policy     = data.aws_iam_policy_document.logs.json
+  depends_on = [aws_s3_bucket_public_access_block.logs]
+}
+
+output "files_bucket_name" {
+  description = "Eligibility files and reports."
+  value       = aws_s3_bucket.files.bucket
+}
+
+output "files_bucket_arn" {
+  description = "For the task roles."
+  value       = aws_s3_bucket.files.arn
+}
+
+output "logs_bucket_name" {
+  description = "Access logs (ALB under alb/, S3 under s3/)."
+  value       = aws_s3_bucket.logs.bucket
+}
