@@ -4,7 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: install run test lint typecheck pytest services requirements clean-test-data
+# Local defaults first; a developer's own .env (if any) overrides them.
+comma := ,
+ENV_FILES := scripts/local.env$(if $(wildcard .env),$(comma).env,)
+
+.PHONY: install run test lint typecheck pytest infra-check services requirements
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,17 +20,18 @@ install: $(STAMP)
 
 ## run: the whole system locally (Ctrl-C stops every process)
 run: install
-	@$(PY) -m shared.ops check-services
+	@set -a; . scripts/local.env; set +a; $(PY) -m shared.ops check-services
 	@$(PY) -m shared.ops create-db >/dev/null
 	@$(PY) -m shared.ops migrate >/dev/null
 	@echo "bff                http://localhost:8080/   (API under /api/v1)"
 	@echo "gateway web        http://localhost:8081/"
 	@echo "gateway worker     http://localhost:8082/"
 	@echo "gateway scheduler  http://localhost:8083/"
-	$(VENV)/bin/honcho -f Procfile start
+	@echo "provider simulator http://localhost:8090/   local S3 (moto) http://localhost:5000/"
+	$(VENV)/bin/honcho -f Procfile -e $(ENV_FILES) start
 
 ## test: install, make sure Postgres and RabbitMQ run, then lint, type-check and test
-test: install services lint typecheck pytest
+test: install services lint typecheck infra-check pytest
 
 services:
 	@bash scripts/ensure-services.sh
@@ -40,6 +45,10 @@ typecheck: install
 
 pytest: install
 	$(VENV)/bin/pytest
+
+## infra-check: terraform/CircleCI/Dockerfile policy checks (checkov in its own venv)
+infra-check:
+	bash scripts/check-infra.sh
 
 ## requirements: re-pin requirements/*.txt from the .in files
 requirements: install

@@ -59,6 +59,43 @@ class Settings(BaseSettings):
     drain_seconds: float = Field(default=0.0, ge=0, lt=25)
     health_check_timeout_seconds: float = Field(default=0.8, gt=0, le=5)
 
+    # --- bff <-> gateway -------------------------------------------------------------
+    gateway_internal_url: str = "http://127.0.0.1:8081"
+    internal_service_token: SecretStr = SecretStr("local-internal-service-token")
+    # Base URL providers use to reach our webhooks (the load balancer's, never a Host header).
+    public_webhook_base_url: str = "http://127.0.0.1:8081"
+    # Server-rendered ops page on the gateway (HTTP Basic, user "ops").
+    ops_password: SecretStr = SecretStr("local-ops-password")
+
+    # --- advisor sessions (bff) ------------------------------------------------------
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+
+    # --- providers (defaults point at the local simulator) ---------------------------
+    sms_base_url: str = "http://127.0.0.1:8090"
+    sms_account_sid: str = "AC" + "0" * 31 + "1"
+    sms_auth_token: SecretStr = SecretStr("simulator-twilio-auth-token")
+    sms_from_number: str = "+15005550006"
+    aggregation_base_url: str = "http://127.0.0.1:8090"
+    aggregation_client_id: str = "simulator-plaid-client-id"
+    aggregation_secret: SecretStr = SecretStr("simulator-plaid-secret")
+    # Fernet key(s), comma-separated, newest first: encrypts aggregation access tokens at rest.
+    access_token_encryption_keys: SecretStr = SecretStr(
+        "bG9jYWwtb25seS1hY2Nlc3MtdG9rZW4ta2V5LTMyYig="
+    )
+    scheduling_base_url: str = "http://127.0.0.1:8090"
+    scheduling_api_token: SecretStr = SecretStr("simulator-calendly-token")
+    scheduling_webhook_signing_key: SecretStr = SecretStr("simulator-calendly-signing-key")
+
+    # --- files ---------------------------------------------------------------------------
+    files_bucket: str = "origin-local-files"
+    eligibility_termination_guard_ratio: float = Field(default=0.2, ge=0, le=1)
+
+    # --- retention (scheduler) -------------------------------------------------------
+    outbox_retention_days: int = Field(default=7, ge=1)
+    inbox_retention_days: int = Field(default=30, ge=1)
+    webhook_event_retention_days: int = Field(default=30, ge=1)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: Any) -> Any:
@@ -69,11 +106,16 @@ class Settings(BaseSettings):
         if not self.app_env.is_deployed:
             return self
         for name, value in self:
-            if isinstance(value, SecretStr) and (
-                value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+            if not isinstance(value, SecretStr):
+                continue
+            secret = value.get_secret_value()
+            default = type(self).model_fields[name].default
+            if secret.strip().lower() in PLACEHOLDER_SECRETS or (
+                isinstance(default, SecretStr) and secret == default.get_secret_value()
             ):
                 raise ValueError(
-                    f"{name.upper()} is empty or a placeholder, refused in {self.app_env}"
+                    f"{name.upper()} is empty, a placeholder or the local default,"
+                    f" refused in {self.app_env}"
                 )
         if "guest:guest@" in self.amqp_url.get_secret_value():
             raise ValueError(f"AMQP_URL uses the default guest account, refused in {self.app_env}")

@@ -3,6 +3,7 @@ import json
 import boto3
 import pytest
 from moto import mock_aws
+from pydantic import SecretStr
 
 from shared.settings import AppEnv, ConfigurationError, Settings, load_settings
 
@@ -22,17 +23,42 @@ def test_an_unknown_app_env_is_refused_naming_the_variable(clean_env):
     assert "bogus" not in str(caught.value)
 
 
+def _real_secrets(env: pytest.MonkeyPatch) -> None:
+    for name, field in Settings.model_fields.items():
+        if isinstance(field.default, SecretStr):
+            env.setenv(name.upper(), f"real-{name}-value-0123456789")
+    env.setenv("AMQP_URL", "amqp://origin:s3cret-value@mq:5671/")
+    env.setenv("ACCESS_TOKEN_ENCRYPTION_KEYS", "cmVhbC1rZXktcmVhbC1rZXktcmVhbC1rZXktMzJiISE=")
+
+
+def test_deployed_settings_with_real_secrets_load(clean_env):
+    clean_env.setenv("APP_ENV", "production")
+    _real_secrets(clean_env)
+    assert load_settings().app_env is AppEnv.PRODUCTION
+
+
 def test_a_placeholder_secret_is_refused_in_production(clean_env):
     clean_env.setenv("APP_ENV", "production")
-    clean_env.setenv("AMQP_URL", "amqp://origin:s3cret-value@mq:5671/")
+    _real_secrets(clean_env)
     clean_env.setenv("SENTRY_DSN", "changeme")
     with pytest.raises(ConfigurationError) as caught:
         load_settings()
-    assert "SENTRY_DSN is empty or a placeholder" in str(caught.value)
+    assert "SENTRY_DSN is empty, a placeholder or the local default" in str(caught.value)
+    assert "changeme" not in str(caught.value)
+
+
+def test_a_secret_left_at_its_local_default_is_refused_in_staging(clean_env):
+    clean_env.setenv("APP_ENV", "staging")
+    _real_secrets(clean_env)
+    clean_env.delenv("SMS_AUTH_TOKEN")
+    with pytest.raises(ConfigurationError, match="SMS_AUTH_TOKEN is empty, a placeholder"):
+        load_settings()
 
 
 def test_the_default_broker_account_is_refused_in_staging(clean_env):
     clean_env.setenv("APP_ENV", "staging")
+    _real_secrets(clean_env)
+    clean_env.setenv("AMQP_URL", "amqp://guest:guest@mq:5672/")
     with pytest.raises(ConfigurationError, match="AMQP_URL uses the default guest account"):
         load_settings()
 

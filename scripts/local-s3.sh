@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The local S3 stand-in for `make run`: moto's server on :5000 with the files bucket created.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/moto_server -H 127.0.0.1 -p 5000 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT INT TERM
+for _ in $(seq 1 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null && break
+  sleep 0.1
+done
+.venv/bin/python - <<'PY'
+import os
+
+import boto3
+
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+bucket = os.environ.get("FILES_BUCKET", "origin-local-files")
+if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+    s3.create_bucket(Bucket=bucket)
+print(f"s3: bucket {bucket} ready at {os.environ['AWS_ENDPOINT_URL']}")
+PY
+wait $server
