@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from aiormq import spec
 from aiormq.abc import AbstractChannel, AbstractConnection, DeliveredMessage
 from pydantic import BaseModel
 
 from shared.database import Cursor, Pool, transaction
 from shared.messaging import outbox, topology
 from shared.messaging.connection import BrokerConnection
+from shared.messaging.copying import copy_to_queue
 from shared.messaging.envelope import Envelope, EventRegistry, InvalidMessage
 from shared.messaging.errors import PermanentFailure
 from shared.observability.context import bound_ids
@@ -419,26 +419,10 @@ class ConsumerRunner:
         queue: str,
         extra_headers: dict[str, Any],
     ) -> None:
-        """Publish a copy straight to `queue` (default exchange), confirmed before the ack."""
-        properties = message.header.properties
-        headers = dict(properties.headers or {})
+        """Copy to `queue` with the original headers plus `extra_headers`, before the ack."""
+        headers = dict(message.header.properties.headers or {})
         headers.update(extra_headers)
-        confirmation = await channel.basic_publish(
-            message.body,
-            exchange="",
-            routing_key=queue,
-            properties=spec.Basic.Properties(
-                content_type=properties.content_type,
-                delivery_mode=2,
-                message_id=properties.message_id,
-                correlation_id=properties.correlation_id,
-                message_type=properties.message_type,
-                headers=headers,
-            ),
-            timeout=10,
-        )
-        if not isinstance(confirmation, spec.Basic.Ack):
-            raise RuntimeError(f"broker did not confirm the copy to {queue}")
+        await copy_to_queue(channel, message, queue, headers)
 
 
 async def _ack(channel: AbstractChannel, message: DeliveredMessage) -> None:

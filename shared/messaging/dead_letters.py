@@ -13,6 +13,7 @@ from typing import Any
 from aiormq import spec
 from aiormq.abc import AbstractChannel, DeliveredMessage
 
+from shared.messaging.copying import CopyNotConfirmed, copy_to_queue
 from shared.messaging.topology import QueueSpec
 
 
@@ -105,23 +106,11 @@ async def replay(
         }
         headers["x-correlation-id"] = properties.correlation_id
         headers["x-replayed"] = True
-        confirmation = await channel.basic_publish(
-            message.body,
-            exchange="",
-            routing_key=spec_.name,
-            properties=spec.Basic.Properties(
-                content_type=properties.content_type,
-                delivery_mode=2,
-                message_id=properties.message_id,
-                correlation_id=properties.correlation_id,
-                message_type=properties.message_type,
-                headers=headers,
-            ),
-            timeout=10,
-        )
-        if not isinstance(confirmation, spec.Basic.Ack):
+        try:
+            await copy_to_queue(channel, message, spec_.name, headers)
+        except CopyNotConfirmed:
             await channel.basic_nack(message.delivery_tag, requeue=True)
-            raise RuntimeError("broker did not confirm the replay; the message stays dead-lettered")
+            raise
         await channel.basic_ack(message.delivery_tag)
         replayed.append(properties.message_id or "")
     return replayed
