@@ -7,8 +7,9 @@ never commit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiopg
 from aiopg import Cursor, Pool
@@ -33,10 +34,20 @@ async def create_pool(
 
 
 @asynccontextmanager
-async def transaction(pool: Pool) -> AsyncIterator[Cursor]:
-    """Run the block in one transaction: commit when it ends, roll back when it raises."""
+async def transaction(
+    pool: Pool, *, first: tuple[str, Sequence[Any]] | None = None
+) -> AsyncIterator[Cursor]:
+    """Run the block in one transaction: commit when it ends, roll back when it raises.
+
+    `first` (a statement and its parameters) travels with BEGIN in one round trip;
+    the cursor then holds its result (rowcount, rows). Hot paths use it.
+    """
     async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute("BEGIN")
+        if first is None:
+            await cur.execute("BEGIN")
+        else:
+            statement, parameters = first
+            await cur.execute("BEGIN; " + statement, parameters)
         try:
             yield cur
         except BaseException:

@@ -345,11 +345,11 @@ class ConsumerRunner:
             )
 
     async def _handle(self, consumer: Consumer, envelope: Envelope, data: Any) -> str:
-        async with transaction(self._pool) as cur:
-            await cur.execute(
-                "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                (consumer.name, str(envelope.id)),
-            )
+        record_inbox = (
+            "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (consumer.name, str(envelope.id)),
+        )
+        async with transaction(self._pool, first=record_inbox) as cur:
             if cur.rowcount == 0:
                 return "duplicate"
             context = HandlerContext(cur, envelope, data, self._registry, self._producer)
