@@ -1,0 +1,179 @@
+/**
+ * The advisor journeys of issue 7, in headless Chromium against the running bff, gateway
+ * web and worker, and the provider simulator (started by e2e/global-setup.ts).
+ *
+ * Demo data (shared.ops seed-demo): members demo.member.N@example.com, advisors
+ * alternating (even N: the first advisor), SMS opt-in unless N is a multiple of 3.
+ */
+import { expect, memberIdAs, screenshot, signIn, test } from './fixtures';
+
+const ALICES_OPTED_IN = 'demo.member.2@example.com';
+const ALICES_FOR_LINKING = 'demo.member.4@example.com';
+const ALICES_NOT_OPTED_IN = 'demo.member.6@example.com';
+const BOBS_MEMBER = 'demo.member.1@example.com';
+
+async function openMember(page: import('@playwright/test').Page, email: string) {
+  await page.getByLabel('Search by name or email').fill(email);
+  await page.getByRole('button', { name: 'Search' }).click();
+  const row = page.getByRole('row').filter({ hasText: email });
+  await expect(row).toHaveCount(1);
+  await row.getByRole('link').click();
+  await expect(page.getByRole('heading', { level: 1 })).not.toHaveText('Members');
+  await expect(page.getByRole('heading', { name: 'Messages' })).toBeVisible();
+}
+
+test('an advisor signs in, sends an SMS and sees it delivered without reloading', async ({ page, advisors }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/sign-in/);
+  await signIn(page, advisors[0]!);
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+  await openMember(page, ALICES_OPTED_IN);
+
+  const text = `Hello from the e2e journey ${Date.now()}`;
+  await page.getByLabel(/SMS to/).fill(text);
+  await page.getByRole('button', { name: 'Send SMS' }).click();
+  await expect(page.getByText('Message queued')).toBeVisible();
+
+  let navigations = 0;
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) navigations += 1;
+  });
+  const message = page.locator('.message').filter({ hasText: text });
+  await expect(message.getByText('Delivered')).toBeVisible({ timeout: 30_000 });
+  expect(navigations, 'the page did not reload').toBe(0);
+  await screenshot(page, 'journey-sms-delivered');
+});
+
+test('SMS problems show before sending', async ({ page, advisors }) => {
+  await page.goto('/members');
+  await signIn(page, advisors[0]!);
+  await openMember(page, ALICES_NOT_OPTED_IN);
+  await expect(page.getByText('has not agreed to receive SMS')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Send SMS' })).toBeDisabled();
+});
+
+test('an advisor links an account through the simulator and sees its balances', async ({ page, advisors }) => {
+  await page.goto('/members');
+  await signIn(page, advisors[0]!);
+  await openMember(page, ALICES_FOR_LINKING);
+
+  const popupPromise = page.waitForEvent('popup');
+  await page.getByRole('button', { name: 'Link an account' }).click();
+  const popup = await popupPromise;
+  await popup.waitForURL(/\/link\?token=/);
+  await expect(popup.getByRole('heading', { name: 'Connect an account' })).toBeVisible();
+  await popup.getByRole('button', { name: 'Continue' }).click();
+  await popup.waitForEvent('close', { timeout: 20_000 });
+
+  await expect(page.getByText('Account linked.')).toBeVisible({ timeout: 20_000 });
+  const accounts = page.getByRole('table', { name: /Accounts at/ }).first();
+  await expect(accounts).toBeVisible({ timeout: 30_000 });
+  await expect(accounts.getByRole('cell', { name: /^\$[\d,]+\.\d{2}$/ }).first()).toBeVisible({ timeout: 30_000 });
+  await screenshot(page, 'journey-account-linked');
+});
+
+test('an advisor computes a risk profile and a wellness score', async ({ page, advisors }) => {
+  await page.goto('/tools/risk-profile');
+  await signIn(page, advisors[0]!);
+  await expect(page).toHaveURL(/\/tools\/risk-profile$/);
+  await page.getByLabel('Age').fill('35');
+  await page.getByLabel('Dependents').fill('2');
+  await page.getByLabel('Annual income (USD)').fill('0');
+  await page.getByLabel('Marital status').selectOption('married');
+  await page.getByLabel('Question 1 answered yes').check();
+  await page.getByLabel('House').selectOption('owned');
+  await page.getByLabel('Vehicle year (empty if none)').fill('2018');
+  await page.getByRole('button', { name: 'Calculate risk profile' }).click();
+  const plans = page.getByTestId('risk-result');
+  // Origin's example: no income means ineligible for disability.
+  await expect(plans.getByRole('row', { name: /Disability/ })).toContainText('Ineligible');
+  await expect(plans.getByRole('row', { name: /Auto/ })).toContainText(/Economic|Regular|Responsible/);
+  await screenshot(page, 'journey-risk-calculator');
+
+  await page.getByRole('link', { name: 'Wellness calculator' }).click();
+  await page.getByLabel('Annual gross income (USD)').fill('100000');
+  await page.getByLabel('Monthly costs (USD)').fill('1500');
+  await page.getByRole('button', { name: 'Calculate score' }).click();
+  const result = page.getByTestId('wellness-result');
+  await expect(result).toContainText('HEALTHY');
+  await expect(result).toContainText('$92,000.00');
+  await expect(result).toContainText('$18,000.00');
+  await expect(result).toContainText('19.57%');
+  await screenshot(page, 'journey-wellness-calculator');
+});
+
+test("an advisor cannot open another advisor's member", async ({ page, advisors }) => {
+  const bobsMember = await memberIdAs(page, advisors[1]!, BOBS_MEMBER);
+  await page.goto(`/members/${bobsMember}`);
+  await signIn(page, advisors[0]!);
+  await expect(page.getByRole('heading', { name: 'Member not found' })).toBeVisible();
+  await expect(page.getByText(BOBS_MEMBER)).toHaveCount(0);
+  await screenshot(page, 'journey-member-not-found');
+});
+
+test('after signing out the back button shows no member data', async ({ page, advisors }) => {
+  await page.goto('/members');
+  await signIn(page, advisors[0]!);
+  await openMember(page, ALICES_OPTED_IN);
+  const name = await page.getByRole('heading', { level: 1 }).textContent();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to the advisor console' })).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Sign in to the advisor console' })).toBeVisible();
+  await expect(page.getByText(ALICES_OPTED_IN)).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: name ?? '' })).toHaveCount(0);
+  await screenshot(page, 'journey-signed-out-back');
+});
+
+test('an expired session goes to sign-in and back to the same page', async ({ page, advisors }) => {
+  await page.goto('/members');
+  await signIn(page, advisors[0]!);
+  await openMember(page, ALICES_OPTED_IN);
+  const memberUrl = page.url();
+  await page.context().clearCookies();
+  // The next poll (every 3 s) gets a 401.
+  await expect(page.getByText('Your session has expired')).toBeVisible({ timeout: 10_000 });
+  await signIn(page, advisors[0]!);
+  await expect(page).toHaveURL(memberUrl);
+  await expect(page.getByRole('heading', { name: 'Messages' })).toBeVisible();
+});
+
+test('the member list and member page work at phone width', async ({ page, advisors }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/members');
+  await signIn(page, advisors[0]!);
+  await expect(page.getByRole('link', { name: /demo|Silva|Santos|Oliveira/ }).first()).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(0);
+  await screenshot(page, 'journey-phone-member-list');
+  await openMember(page, ALICES_OPTED_IN);
+  await screenshot(page, 'journey-phone-member-page');
+});
+
+test('an admin adds an advisor, assigns a member and reads the audit log', async ({ page, admin }) => {
+  await page.goto('/admin/users');
+  await signIn(page, admin);
+  await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
+  const email = `new.advisor.${Date.now()}@origin.example`;
+  await page.getByLabel('Full name').fill('Nina New');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Initial password').fill('A-long-enough-Passw0rd!');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await expect(page.getByText('Nina New can now sign in.')).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: email })).toBeVisible();
+  await screenshot(page, 'journey-admin-users');
+
+  await page.getByRole('link', { name: 'Assignments' }).click();
+  await page.getByLabel('Search members').fill('demo.member.5@example.com');
+  await page.getByRole('button', { name: 'Search' }).click();
+  const row = page.getByRole('row').filter({ hasText: /5$/ });
+  await expect(row).toHaveCount(1);
+  await row.getByRole('combobox').selectOption({ label: 'Nina New' });
+  await row.getByRole('button', { name: /Assign/ }).click();
+  await expect(page.getByText(/is now assigned to Nina New/)).toBeVisible();
+  await expect(row.getByRole('cell', { name: 'Nina New' }).first()).toBeVisible();
+
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await expect(page.getByRole('row').filter({ hasText: 'Ada Admin' }).first()).toBeVisible();
+  await screenshot(page, 'journey-admin-audit');
+});

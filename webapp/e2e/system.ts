@@ -1,0 +1,219 @@
+/**
+ * The real system for the browser journeys, started on free ports: the provider
+ * simulator, the gateway's web and worker roles, the bff, and Vite proxying /api to
+ * that bff, on a fresh Postgres database and a fresh RabbitMQ vhost (both removed
+ * afterwards), seeded with `python -m shared.ops seed-demo`.
+ *
+ * Set E2E_BASE_URL to run against a system that is already up (`make run`): then only
+ * the demo seed runs, with the environment's DATABASE_URL.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const WEBAPP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(WEBAPP, '..');
+const PYTHON = process.env.E2E_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+const POSTGRES_URL = process.env.E2E_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+const AMQP_BASE_URL = process.env.E2E_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const RABBITMQ_API = process.env.E2E_RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
+const RABBITMQ_AUTH = `Basic ${Buffer.from(process.env.E2E_RABBITMQ_CREDENTIALS ?? 'guest:guest').toString('base64')}`;
+export const LOG_DIR = join(WEBAPP, 'test-results', 'e2e-logs');
+
+export interface Credentials {
+  email: string;
+  password: string;
+  role: 'advisor' | 'admin';
+}
+
+/** What the journeys need to know, handed to the test workers through the environment. */
+export interface SystemInfo {
+  baseUrl: string;
+  credentials: Credentials[];
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor(what: string, url: string, child: ChildProcess | null, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}; see ${LOG_DIR}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`${what} was not ready at ${url} within ${timeoutMs} ms (${last}); see ${LOG_DIR}`);
+}
+
+function runPython(args: string[], env: NodeJS.ProcessEnv): string {
+  const result = spawnSync(PYTHON, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  if (result.status !== 0) {
+    throw new Error(`python ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
+  }
+  return result.stdout;
+}
+
+/** The JSON object a `shared.ops` command printed (indented, possibly after log lines). */
+function lastJson<T>(output: string): T {
+  const start = output.search(/^\{/m);
+  if (start < 0) throw new Error(`no JSON in: ${output}`);
+  return JSON.parse(output.slice(start)) as T;
+}
+
+async function rabbit(method: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(`${RABBITMQ_API}/api/${path}`, {
+    method,
+    headers: { Authorization: RABBITMQ_AUTH, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok && !(method === 'DELETE' && response.status === 404)) {
+    throw new Error(`RabbitMQ ${method} ${path}: ${response.status} ${await response.text()}`);
+  }
+}
+
+class Processes {
+  private readonly children: { name: string; child: ChildProcess }[] = [];
+
+  start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): ChildProcess {
+    const log = createWriteStream(join(LOG_DIR, `${name}.log`));
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.children.push({ name, child });
+    return child;
+  }
+
+  /** SIGTERM each process group (Vite has children), newest first; SIGKILL stragglers. */
+  async stopAll(): Promise<void> {
+    for (const { child } of [...this.children].reverse()) {
+      await new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return done();
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+          done();
+        }, 20_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        try {
+          process.kill(-child.pid!, 'SIGTERM');
+        } catch {
+          clearTimeout(timer);
+          done();
+        }
+      });
+    }
+  }
+}
+
+function seedDemo(env: NodeJS.ProcessEnv): Credentials[] {
+  const seeded = lastJson<{ credentials: Credentials[] }>(runPython(['-m', 'shared.ops', 'seed-demo', '--members', '24'], env));
+  return seeded.credentials;
+}
+
+/** Start everything; resolve with what the journeys need and a function that stops it all. */
+export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Promise<void> }> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  if (process.env.E2E_BASE_URL) {
+    const info = { baseUrl: process.env.E2E_BASE_URL, credentials: seedDemo({ ...process.env }) };
+    return { info, stop: async () => undefined };
+  }
+
+  const suffix = randomBytes(6).toString('hex');
+  const database = `origin_e2e_${suffix}`;
+  const vhost = `origin_e2e_${suffix}`;
+  const [simulatorPort, gatewayPort, workerPort, bffPort, webPort] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  );
+  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    APP_ENV: 'test',
+    LOG_LEVEL: 'INFO',
+    PYTHONUNBUFFERED: '1',
+    DATABASE_URL: `${POSTGRES_URL}/${database}`,
+    AMQP_URL: `${AMQP_BASE_URL}/${vhost}`,
+    GATEWAY_INTERNAL_URL: gatewayUrl,
+    PUBLIC_WEBHOOK_BASE_URL: gatewayUrl,
+    SMS_BASE_URL: simulatorUrl,
+    AGGREGATION_BASE_URL: simulatorUrl,
+    SCHEDULING_BASE_URL: simulatorUrl,
+    SIMULATOR_GATEWAY_WEBHOOK_BASE_URL: gatewayUrl,
+    SIMULATOR_PUBLIC_BASE_URL: simulatorUrl,
+  };
+  const processes = new Processes();
+  let created = false;
+  let vhostCreated = false;
+  const stop = async () => {
+    await processes.stopAll();
+    if (vhostCreated) await rabbit('DELETE', `vhosts/${encodeURIComponent(vhost)}`).catch((error) => console.error(error));
+    if (created) {
+      const drop = spawnSync(
+        PYTHON,
+        ['-c', `import psycopg2; c = psycopg2.connect("${POSTGRES_URL}/postgres"); c.autocommit = True; c.cursor().execute('DROP DATABASE IF EXISTS "${database}" WITH (FORCE)')`],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      if (drop.status !== 0) console.error(`could not drop ${database}: ${drop.stderr}`);
+    }
+  };
+
+  try {
+    await rabbit('PUT', `vhosts/${encodeURIComponent(vhost)}`, {});
+    vhostCreated = true;
+    await rabbit('PUT', `permissions/${encodeURIComponent(vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+    runPython(['-m', 'shared.ops', 'create-db'], env);
+    created = true;
+    runPython(['-m', 'shared.ops', 'migrate'], env);
+    const credentials = seedDemo(env);
+
+    const simulator = processes.start('simulator', PYTHON, ['-m', 'connectors.simulator'], { ...env, PORT: String(simulatorPort) });
+    const gateway = processes.start('gateway-web', PYTHON, ['-m', 'gateway', 'web'], { ...env, PORT: String(gatewayPort) });
+    const worker = processes.start('gateway-worker', PYTHON, ['-m', 'gateway', 'worker'], { ...env, PORT: String(workerPort) });
+    const bff = processes.start('bff', PYTHON, ['-m', 'bff'], { ...env, PORT: String(bffPort) });
+    const vite = processes.start(
+      'vite',
+      join(WEBAPP, 'node_modules', '.bin', 'vite'),
+      ['--host', '127.0.0.1', '--port', String(webPort), '--strictPort'],
+      { ...process.env, BFF_URL: `http://127.0.0.1:${bffPort}`, BROWSER: 'none' },
+      WEBAPP,
+    );
+    await Promise.all([
+      waitFor('simulator', `${simulatorUrl}/`, simulator),
+      waitFor('gateway web', `${gatewayUrl}/`, gateway),
+      waitFor('gateway worker', `http://127.0.0.1:${workerPort}/`, worker),
+      waitFor('bff', `http://127.0.0.1:${bffPort}/`, bff),
+      waitFor('vite', `http://127.0.0.1:${webPort}/`, vite),
+    ]);
+    // The first page load makes Vite transform every module; do it before the clock runs.
+    await waitFor('vite modules', `http://127.0.0.1:${webPort}/src/main.tsx`, vite);
+    return { info: { baseUrl: `http://127.0.0.1:${webPort}`, credentials }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,21 @@
+/// <reference types="vitest/config" />
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// `npm start` serves the console on 3000 and forwards /api to the bff (BFF_URL, else :8080),
+// so the browser sees one origin and the bff's session cookie and CSRF check just work.
+const bffUrl = process.env.BFF_URL || 'http://127.0.0.1:8080';
+const proxy = { '/api': { target: bffUrl, changeOrigin: false, xfwd: true } };
+
+export default defineConfig({
+  plugins: [react()],
+  server: { port: 3000, strictPort: true, proxy },
+  preview: { port: 3000, strictPort: true, proxy },
+  build: { sourcemap: true },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test-setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+    restoreMocks: true,
+  },
+});
