@@ -1,9 +1,14 @@
-"""Composition root of the gateway's web role: webhooks and the internal API."""
+"""Composition root of the gateway's web role: webhooks, the internal API and the ops page."""
 
 from __future__ import annotations
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
+from gateway import internal, webhooks
+from gateway.ops_page import ops_page
+from gateway.providers import providers_context
 from shared.settings import Settings
 from shared.web.app import create_base_app
 
@@ -13,4 +18,14 @@ DEFAULT_PORT = 8081
 
 def create_app(settings: Settings) -> web.Application:
     """Build the gateway web application."""
-    return create_base_app(settings, service=SERVICE_NAME)
+    app = create_base_app(settings, service=SERVICE_NAME)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("gateway", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+    app.cleanup_ctx.append(providers_context)
+    webhooks.setup(app)
+    internal.setup(app)
+    app.router.add_get("/ops", ops_page, name="ops")
+    return app

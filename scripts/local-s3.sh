@@ -9,15 +9,5 @@ for _ in $(seq 1 100); do
   (exec 3<>/dev/tcp/127.0.0.1/5000) 2>/dev/null && break
   sleep 0.1
 done
-.venv/bin/python - <<'PY'
-import os
-
-import boto3
-
-s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
-bucket = os.environ.get("FILES_BUCKET", "origin-local-files")
-if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
-    s3.create_bucket(Bucket=bucket)
-print(f"s3: bucket {bucket} ready at {os.environ['AWS_ENDPOINT_URL']}")
-PY
+.venv/bin/python -m shared.ops ensure-bucket
 wait $server

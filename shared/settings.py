@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     scheduling_base_url: str = "http://127.0.0.1:8090"
     scheduling_api_token: SecretStr = SecretStr("simulator-calendly-token")
     scheduling_webhook_signing_key: SecretStr = SecretStr("simulator-calendly-signing-key")
+    # Organization URI our booking webhook subscription belongs to (GET /users/me tells it).
+    scheduling_organization_uri: str = "http://127.0.0.1:8090/organizations/SIMORG0000000001"
 
     # --- files ---------------------------------------------------------------------------
     files_bucket: str = "origin-local-files"

@@ -6,11 +6,17 @@ type has a committed JSON Schema in `contracts/events/` (regenerate with
 `python -m contracts.event_schemas`); a contract test fails when they drift.
 """
 
-from shared.events import accounts, sms
+from shared.events import accounts, appointments, appointments_sync, eligibility, sms
 from shared.events.accounts import AccountsSyncRequested
 from shared.events.sms import SmsRequested, SmsStatusChanged
 from shared.messaging.envelope import EventRegistry
 
-REGISTRY = EventRegistry(*sms.EVENT_TYPES, *accounts.EVENT_TYPES)
+REGISTRY = EventRegistry(
+    *sms.EVENT_TYPES,
+    *accounts.EVENT_TYPES,
+    *appointments_sync.EVENT_TYPES,
+    *appointments.EVENT_TYPES,
+    *eligibility.EVENT_TYPES,
+)
 
 __all__ = ["REGISTRY", "AccountsSyncRequested", "SmsRequested", "SmsStatusChanged"]

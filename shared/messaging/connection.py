@@ -18,6 +18,8 @@ from typing import Any
 import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection
 
+from shared.tasks import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 OnConnected = Callable[[AbstractConnection], Coroutine[Any, Any, None]]
@@ -60,7 +62,8 @@ class BrokerConnection:
     async def connection(self, timeout: float = 5.0) -> AbstractConnection:
         """The open connection, waiting up to `timeout` seconds for one."""
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._ready.wait()
         except TimeoutError:
             raise BrokerUnavailable(self.last_error or "not connected") from None
         if self._connection is None or self._connection.is_closed:
@@ -76,9 +79,7 @@ class BrokerConnection:
         """Stop reconnecting and close the connection."""
         self._closing = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         if self._connection is not None and not self._connection.is_closed:
             with contextlib.suppress(Exception):
                 await self._connection.close()

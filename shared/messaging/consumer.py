@@ -30,6 +30,7 @@ from shared.messaging.copying import copy_to_queue
 from shared.messaging.envelope import Envelope, EventRegistry, InvalidMessage
 from shared.messaging.errors import PermanentFailure
 from shared.observability.context import bound_ids
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,8 @@ class ConsumerRunner:
 
     async def wait_consuming(self, timeout: float = 10.0) -> None:
         """Wait until the queues are declared and consumed (after start or a reconnect)."""
-        await asyncio.wait_for(self._consuming.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._consuming.wait()
 
     async def pause(self, queue: str) -> None:
         """Stop taking messages from `queue`; they wait there, nothing is lost."""
@@ -186,7 +188,7 @@ class ConsumerRunner:
         if self._in_flight:
             await asyncio.wait(self._in_flight, timeout=max(0.0, deadline - time.monotonic()))
         for worker in self._batch_workers.values():
-            worker.cancel()
+            await cancel_and_wait(worker)
         for channel in self._channels.values():
             if not channel.is_closed:
                 with contextlib.suppress(Exception):

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from typing import Any
 
 import aiopg
@@ -25,6 +24,7 @@ from aiormq.abc import AbstractChannel
 from shared.database import Pool, transaction
 from shared.messaging import topology
 from shared.messaging.connection import BrokerConnection, BrokerUnavailable
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,7 @@ class OutboxRelay:
     async def stop(self) -> None:
         """Stop after the batch in hand (its transaction either commits or rolls back)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         if self._listen_conn is not None:
             await self._listen_conn.close()
         if self._channel is not None and not self._channel.is_closed:
@@ -179,9 +177,10 @@ class OutboxRelay:
         if conn is None:
             await asyncio.sleep(self._poll_interval)
             return
-        deadline = time.monotonic() + self._poll_interval
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow our cancellation when a
+        # notification lands at the same moment, and the relay would then never stop.
         with contextlib.suppress(TimeoutError):
-            remaining = max(0.0, deadline - time.monotonic())
-            await asyncio.wait_for(conn.notifies.get(), timeout=remaining)
+            async with asyncio.timeout(self._poll_interval):
+                await conn.notifies.get()
         while not conn.notifies.empty():  # one wake-up serves every pending notification
             conn.notifies.get_nowait()

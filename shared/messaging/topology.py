@@ -58,7 +58,12 @@ class QueueSpec:
 # The production queues: one per consumer. Roles consume the ones they run.
 QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("gateway.sms", ("sms.requested",)),
-    QueueSpec("gateway.accounts", ("accounts.sync_requested",)),
+    QueueSpec("gateway.sms_status", ("sms.status_changed",)),
+    QueueSpec("gateway.accounts", ("accounts.sync_requested", "accounts.item_status_reported")),
+    QueueSpec("gateway.scheduling", ("scheduling.invitee_reported",)),
+    QueueSpec(
+        "gateway.eligibility", ("eligibility.file_received", "eligibility.terminations_confirmed")
+    ),
 )
 
 

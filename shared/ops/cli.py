@@ -23,11 +23,29 @@ def print_json(data: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load settings, run the chosen command, return its exit code."""
-    from shared.ops import database_commands, messaging_commands, service_commands
+    from shared.ops import (
+        database_commands,
+        demo_commands,
+        identity_commands,
+        jobs_commands,
+        messaging_commands,
+        service_commands,
+        storage_commands,
+        switch_commands,
+    )
 
     parser = argparse.ArgumentParser(prog="python -m shared.ops")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (database_commands, messaging_commands, service_commands):
+    for module in (
+        database_commands,
+        storage_commands,
+        messaging_commands,
+        service_commands,
+        switch_commands,
+        identity_commands,
+        demo_commands,
+        jobs_commands,
+    ):
         module.register(subparsers)
     args = parser.parse_args(argv)
     settings = load_settings_or_exit()

@@ -70,9 +70,7 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _relay(app: web.Application) -> AsyncIterator[None]:
-    relay = OutboxRelay(
-        app[POOL], app[BROKER], dsn=app[SETTINGS].database_url.get_secret_value()
-    )
+    relay = OutboxRelay(app[POOL], app[BROKER], dsn=app[SETTINGS].database_url.get_secret_value())
     relay.start()
     app[RELAY] = relay
     yield

@@ -47,7 +47,8 @@ def rabbitmq_check(broker: BrokerConnection) -> HealthCheck:
 async def _run_check(check: HealthCheck, timeout: float) -> dict[str, Any]:
     started = time.perf_counter()
     try:
-        details = await asyncio.wait_for(check(), timeout)
+        async with asyncio.timeout(timeout):
+            details = await check()
     except TimeoutError:
         return {"status": "fail", "error": f"timed out after {timeout:.1f}s"}
     except Exception as exc:

@@ -202,10 +202,18 @@ def test_every_role_and_the_simulator_have_a_compose_service_with_a_healthcheck(
         assert not service["healthcheck"].get("disable"), role
 
 
-def test_every_compose_service_but_the_one_shot_migration_has_a_healthcheck() -> None:
+# One-shot services: they run a command to completion instead of serving.
+ONE_SHOTS = {
+    "migrate": ["python", "-m", "shared.ops", "migrate"],
+    "s3-bucket": ["python", "-m", "shared.ops", "ensure-bucket"],
+}
+
+
+def test_every_compose_service_but_the_one_shots_has_a_healthcheck() -> None:
     for name, service in compose()["services"].items():
-        if name == "migrate":
-            assert service["command"] == ["python", "-m", "shared.ops", "migrate"]
+        if name in ONE_SHOTS:
+            assert service["command"] == ONE_SHOTS[name]
+            assert service["restart"] == "no"
             continue
         assert service.get("healthcheck", {}).get("test"), name
 
@@ -216,7 +224,7 @@ def test_compose_services_wait_for_healthy_or_completed_dependencies() -> None:
     for name, service in services.items():
         for dependency, condition in service.get("depends_on", {}).items():
             expected = (
-                "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+                "service_completed_successfully" if dependency in ONE_SHOTS else "service_healthy"
             )
             assert condition["condition"] == expected, f"{name} -> {dependency}"
     for role in code_roles():

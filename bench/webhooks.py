@@ -1,0 +1,249 @@
+"""Webhook ingestion benchmark: signed Twilio callbacks into gateway web vs a bare INSERT.
+
+    .venv/bin/python -m bench.webhooks [--seconds 10] [--connections 64]
+
+Creates its own database and vhost, starts gateway web (`python -m gateway web`)
+and a reference aiohttp app doing one INSERT in a transaction through aiopg,
+each in its own process, then drives both with the same asyncio/aiohttp load
+driver (its own process, 64 keep-alive connections, every request a distinct,
+correctly signed status callback). Prints requests/s, p50 and p99 for each,
+and the ratio (goal: >= 50 % of the reference, p99 <= 100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import urlencode
+
+import aiohttp
+import httpx
+from aiohttp import web
+from pydantic import SecretStr
+
+from connectors.sms import compute_twilio_signature
+from shared.database import create_pool, transaction
+from shared.migrate import migrate
+from tests.support import infra
+
+AUTH_TOKEN = "bench-twilio-auth-token"
+
+
+# ---- reference server (child process) -----------------------------------------------
+
+
+async def reference_server(port: int, dsn: str) -> None:
+    pool = await create_pool(dsn, max_size=10, statement_timeout_ms=5000, application_name="ref")
+
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.read()
+        async with transaction(pool) as cur:
+            await cur.execute("INSERT INTO bench_reference (payload) VALUES (%s)", (body.decode(),))
+        return web.json_response({"received": True})
+
+    app = web.Application()
+    app.router.add_post("/reference", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print(json.dumps({"ready": True}), flush=True)
+    await asyncio.Event().wait()
+
+
+# ---- load driver (child process) ------------------------------------------------------
+
+
+def signed_callbacks(base_url: str, count: int) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Distinct status callbacks, each signed as the provider would sign it."""
+    requests = []
+    for _ in range(count):
+        url = f"{base_url}/webhooks/twilio?message_id={uuid.uuid4()}"
+        sid = "SM" + uuid.uuid4().hex
+        params = {
+            "AccountSid": "AC" + "0" * 31 + "1",
+            "MessageSid": sid,
+            "MessageStatus": "delivered",
+            "SmsSid": sid,
+            "SmsStatus": "delivered",
+            "To": "+15005550006",
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": compute_twilio_signature(SecretStr(AUTH_TOKEN), url, params),
+        }
+        requests.append((url, urlencode(params).encode(), headers))
+    return requests
+
+
+async def drive(url: str, seconds: float, connections: int, signed: bool) -> dict[str, float]:
+    base = url.rsplit("/", 2)[0] if signed else url
+    pool = signed_callbacks(base, 200_000) if signed else []
+    plain: tuple[str, bytes, dict[str, str]] = (
+        url,
+        urlencode({"MessageSid": "SMx", "MessageStatus": "delivered"}).encode(),
+        {},
+    )
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=connections)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        counter = iter(range(10**9))
+
+        async def worker(deadline: float, record: bool) -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                target, body, headers = pool[next(counter) % len(pool)] if signed else plain
+                started = time.perf_counter()
+                async with session.post(target, data=body, headers=headers) as response:
+                    await response.read()
+                    ok = response.status == 200
+                if record:
+                    latencies.append(time.perf_counter() - started)
+                    errors += not ok
+
+        warm = time.perf_counter() + 2
+        await asyncio.gather(*(worker(warm, False) for _ in range(connections)))
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(started + seconds, True) for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+    }
+
+
+# ---- orchestration ----------------------------------------------------------------------
+
+
+def _spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _drive(url: str, seconds: float, connections: int, signed: bool) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.webhooks", "drive", url, str(seconds), str(connections)]
+        + (["--signed"] if signed else []),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run(seconds: float, connections: int) -> None:
+    db_name = infra.unique_name("bench_webhooks")
+    vhost = infra.unique_name("bench_webhooks")
+    dsn = infra.create_database(db_name)
+    amqp = infra.create_vhost(vhost)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+
+        async def prepare() -> None:
+            pool = await create_pool(dsn, max_size=1, statement_timeout_ms=0, application_name="b")
+            await migrate(pool)
+            async with transaction(pool) as cur:
+                await cur.execute(
+                    "CREATE TABLE bench_reference (id bigserial PRIMARY KEY, payload text NOT NULL,"
+                    " received_at timestamptz NOT NULL DEFAULT now())"
+                )
+            pool.close()
+            await pool.wait_closed()
+
+        asyncio.run(prepare())
+        gateway_port, reference_port = infra.free_port(), infra.free_port()
+        gateway_url = f"http://127.0.0.1:{gateway_port}"
+        processes.append(
+            _spawn(
+                ["-m", "gateway", "web"],
+                {
+                    "APP_ENV": "test",
+                    "PORT": str(gateway_port),
+                    "DATABASE_URL": dsn,
+                    "AMQP_URL": amqp,
+                    "SMS_AUTH_TOKEN": AUTH_TOKEN,
+                    "PUBLIC_WEBHOOK_BASE_URL": gateway_url,
+                    "LOG_LEVEL": "WARNING",
+                },
+            )
+        )
+        processes.append(_spawn(["-m", "bench.webhooks", "reference", str(reference_port), dsn]))
+        _wait_http(gateway_url + "/")
+        reference_url = f"http://127.0.0.1:{reference_port}/reference"
+        _wait_http(reference_url)
+        reference = _drive(reference_url, seconds, connections, signed=False)
+        gateway = _drive(gateway_url + "/webhooks/twilio", seconds, connections, signed=True)
+        print(f"connections: {connections}, measured for {seconds:.0f} s each (after 2 s warm-up)")
+        for name, figures in (("reference INSERT", reference), ("gateway webhook", gateway)):
+            print(
+                f"{name:<18} {figures['rps']:8.0f} req/s   p50 {figures['p50_ms']:6.1f} ms"
+                f"   p99 {figures['p99_ms']:6.1f} ms   non-200: {figures['errors']:.0f}"
+            )
+        ratio = gateway["rps"] / reference["rps"]
+        print(
+            f"gateway / reference: {ratio:.0%} (goal >= 50%),"
+            f" gateway p99 {gateway['p99_ms']:.1f} ms (goal <= 100 ms)"
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        infra.drop_database(db_name)
+        infra.delete_vhost(vhost)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks")
+    sub = parser.add_subparsers(dest="command")
+    reference = sub.add_parser("reference")
+    reference.add_argument("port", type=int)
+    reference.add_argument("dsn")
+    driver = sub.add_parser("drive")
+    driver.add_argument("url")
+    driver.add_argument("seconds", type=float)
+    driver.add_argument("connections", type=int)
+    driver.add_argument("--signed", action="store_true")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    if args.command == "reference":
+        asyncio.run(reference_server(args.port, args.dsn))
+    elif args.command == "drive":
+        figures = asyncio.run(drive(args.url, args.seconds, args.connections, args.signed))
+        print(json.dumps(figures))
+    else:
+        run(args.seconds, args.connections)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Admin routes: users (create, list, disable), member assignment, the audit log."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bff import audit
+from bff.api import (
+    Access,
+    ApiProblem,
+    Endpoint,
+    add_endpoints,
+    json_model,
+    not_found,
+    path_uuid,
+    read_body,
+    read_query,
+)
+from bff.audit import AuditAction, AuditEntry
+from bff.keys import CURRENT_USER
+from bff.member_access import visible_member
+from bff.member_models import MemberScreen
+from bff.members import screen_response
+from shared.database import connection_cursor, transaction
+from shared.identity import passwords, sessions, users
+from shared.identity.password_policy import policy_problems
+from shared.identity.users import EmailTaken, Role, User
+from shared.web.keys import POOL
+
+log = logging.getLogger("origin.auth")
+
+EmailAddress = Annotated[
+    str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+
+
+class ManagedUser(BaseModel):
+    """A user as admins manage them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> ManagedUser:
+        """Shape a user for the admin screen."""
+        return cls(
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            disabled=user.disabled_at is not None,
+            created_at=user.created_at,
+        )
+
+
+class UserList(BaseModel):
+    """Every user."""
+
+    items: list[ManagedUser]
+
+
+class NewUser(BaseModel):
+    """An advisor or admin to create; the password must meet the policy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailAddress
+    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Role
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str) -> str:
+        problems = policy_problems(value)
+        if problems:
+            raise ValueError("password " + "; ".join(problems))
+        return value
+
+
+class UserPatch(BaseModel):
+    """Disable (which ends every session) or re-enable a user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    disabled: bool
+
+
+class AdvisorAssignment(BaseModel):
+    """The advisor to serve the member, or null to unassign."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    advisor_id: uuid.UUID | None
+
+
+class AuditQuery(BaseModel):
+    """Filters and cursor of the audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: uuid.UUID | None = None
+    actor_id: uuid.UUID | None = None
+    cursor: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class AuditPage(BaseModel):
+    """Audit rows, newest first; pass `next_cursor` back as `cursor`."""
+
+    items: list[AuditEntry]
+    next_cursor: int | None
+
+
+async def list_users(request: web.Request) -> web.StreamResponse:
+    """Every advisor and admin."""
+    async with connection_cursor(request.app[POOL]) as cur:
+        found = await users.list_users(cur)
+    return json_model(UserList(items=[ManagedUser.of(user) for user in found]))
+
+
+async def create_user(request: web.Request) -> web.StreamResponse:
+    """Create an advisor or admin; 409 when the email is taken."""
+    new = await read_body(request, NewUser)
+    password_hash = await passwords.hash_password(new.password)
+    try:
+        async with transaction(request.app[POOL]) as cur:
+            user = await users.create_user(
+                cur,
+                email=new.email,
+                full_name=new.full_name,
+                role=new.role,
+                password_hash=password_hash,
+            )
+    except EmailTaken:
+        raise ApiProblem(409, "Conflict", detail="A user with this email exists.") from None
+    log.info(
+        "user created",
+        extra={
+            "event": "user_created",
+            "user_id": str(user.id),
+            "by": str(request[CURRENT_USER].id),
+        },
+    )
+    return json_model(ManagedUser.of(user), status=201)
+
+
+async def patch_user(request: web.Request) -> web.StreamResponse:
+    """Disable or re-enable a user; disabling revokes their sessions at once."""
+    user_id = path_uuid(request, "user_id")
+    patch = await read_body(request, UserPatch)
+    if patch.disabled and user_id == request[CURRENT_USER].id:
+        raise ApiProblem(409, "Conflict", detail="Admins cannot disable themselves.")
+    async with transaction(request.app[POOL]) as cur:
+        user = await users.set_disabled(cur, user_id, disabled=patch.disabled)
+        if user is None:
+            raise not_found()
+        revoked = await sessions.revoke_user_sessions(cur, user_id) if patch.disabled else 0
+    log.info(
+        "user disabled" if patch.disabled else "user enabled",
+        extra={
+            "event": "user_disabled" if patch.disabled else "user_enabled",
+            "user_id": str(user_id),
+            "by": str(request[CURRENT_USER].id),
+            "sessions_revoked": revoked,
+        },
+    )
+    return json_model(ManagedUser.of(user))
+
+
+async def assign_advisor(request: web.Request) -> web.StreamResponse:
+    """Assign the member to an active advisor (or unassign); answers with the member screen."""
+    member_id = path_uuid(request, "member_id")
+    assignment = await read_body(request, AdvisorAssignment)
+    async with transaction(request.app[POOL]) as cur:
+        await visible_member(cur, member_id, request[CURRENT_USER], lock=True)
+        if assignment.advisor_id is not None:
+            advisor = await users.get_user(cur, assignment.advisor_id)
+            if advisor is None or advisor.role is not Role.ADVISOR or advisor.disabled_at:
+                raise ApiProblem(
+                    422,
+                    "Invalid request",
+                    detail="Invalid fields: advisor_id",
+                    errors=[{"field": "advisor_id", "message": "not an active advisor"}],
+                )
+        await cur.execute(
+            "UPDATE members SET advisor_id = %s, updated_at = now() WHERE id = %s",
+            (str(assignment.advisor_id) if assignment.advisor_id else None, str(member_id)),
+        )
+        await audit.record(
+            cur, request, member_id=member_id, action=AuditAction.UPDATE, resource="advisor"
+        )
+    return await screen_response(request, member_id)
+
+
+async def audit_log(request: web.Request) -> web.StreamResponse:
+    """Who saw or changed which member's data, newest first."""
+    query = read_query(request, AuditQuery)
+    async with connection_cursor(request.app[POOL]) as cur:
+        entries = await audit.list_entries(
+            cur,
+            member_id=query.member_id,
+            actor_id=query.actor_id,
+            before_id=query.cursor,
+            limit=query.limit + 1,
+        )
+    page = entries[: query.limit]
+    next_cursor = page[-1].id if len(entries) > query.limit else None
+    return json_model(AuditPage(items=page, next_cursor=next_cursor))
+
+
+def setup(app: web.Application) -> None:
+    """Add the admin routes."""
+    add_endpoints(
+        app,
+        [
+            Endpoint(
+                "GET",
+                "/api/v1/admin/users",
+                list_users,
+                "List users",
+                "admin",
+                access=Access.ADMIN,
+                responses={200: UserList},
+            ),
+            Endpoint(
+                "POST",
+                "/api/v1/admin/users",
+                create_user,
+                "Create an advisor or admin",
+                "admin",
+                access=Access.ADMIN,
+                body=NewUser,
+                responses={201: ManagedUser},
+            ),
+            Endpoint(
+                "PATCH",
+                "/api/v1/admin/users/{user_id}",
+                patch_user,
+                "Disable or re-enable a user",
+                "admin",
+                access=Access.ADMIN,
+                body=UserPatch,
+                responses={200: ManagedUser},
+            ),
+            Endpoint(
+                "PUT",
+                "/api/v1/admin/members/{member_id}/advisor",
+                assign_advisor,
+                "Assign a member to an advisor",
+                "admin",
+                access=Access.ADMIN,
+                body=AdvisorAssignment,
+                responses={200: MemberScreen},
+            ),
+            Endpoint(
+                "GET",
+                "/api/v1/admin/audit",
+                audit_log,
+                "The access audit log",
+                "admin",
+                access=Access.ADMIN,
+                query=AuditQuery,
+                responses={200: AuditPage},
+            ),
+        ],
+    )

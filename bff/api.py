@@ -1,0 +1,184 @@
+"""How the bff declares its endpoints: one `Endpoint` per route, with access rules and models.
+
+Every route goes through `add_endpoints`, which wraps the handler with the access
+checks (session, CSRF on unsafe methods, admin role) and records the endpoint so
+the OpenAPI generator (`contracts/openapi_bff.py`) and the access-matrix test can
+walk them all. Handlers read input through `read_body` / `read_query` (pydantic,
+so bad input answers 422 naming the field) and answer with `json_model`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from bff.keys import CURRENT_USER, ENDPOINTS
+from bff.session_auth import CSRF_HEADER, authenticate
+from shared.web.problems import problem_response
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+M = TypeVar("M", bound=BaseModel)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Access(StrEnum):
+    """Who may call an endpoint."""
+
+    PUBLIC = "public"  # no session (sign-in, sign-up)
+    USER = "user"  # any signed-in advisor or admin
+    ADMIN = "admin"  # admins only
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One route: what it takes, what it answers, and who may call it.
+
+    `member_scoped` routes take a `{member_id}`; an advisor asking for a member who
+    is not theirs gets 404, exactly as for an id that does not exist.
+    """
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    access: Access = Access.USER
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    responses: Mapping[int, type[BaseModel] | None] = field(default_factory=dict)
+    rate_limited: bool = False
+
+    @property
+    def member_scoped(self) -> bool:
+        """True when the path names a member."""
+        return "{member_id}" in self.path
+
+
+class ApiProblem(Exception):
+    """Raised anywhere under a handler to answer with a problem+json response."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        *,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.headers = headers
+        self.extensions = extensions
+
+    def response(self) -> web.Response:
+        """The problem as a response."""
+        return problem_response(
+            self.status, self.title, detail=self.detail, headers=self.headers, **self.extensions
+        )
+
+
+def not_found() -> ApiProblem:
+    """The one answer for a missing resource and for one the caller may not see."""
+    return ApiProblem(404, "Not Found", detail="No such resource.")
+
+
+def _guarded(endpoint: Endpoint) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            if endpoint.access is not Access.PUBLIC:
+                user = await authenticate(request)
+                if user is None:
+                    raise ApiProblem(401, "Unauthorized", detail="Sign in first.")
+                if request.method not in SAFE_METHODS and not hmac.compare_digest(
+                    request.headers.get(CSRF_HEADER, "").encode(), user.csrf_token.encode()
+                ):
+                    raise ApiProblem(
+                        403, "Forbidden", detail=f"Missing or wrong {CSRF_HEADER} header."
+                    )
+                if endpoint.access is Access.ADMIN and not user.is_admin:
+                    raise ApiProblem(403, "Forbidden", detail="Admins only.")
+                request[CURRENT_USER] = user
+            return await endpoint.handler(request)
+        except ApiProblem as problem:
+            return problem.response()
+
+    return handle
+
+
+def add_endpoints(app: web.Application, endpoints: list[Endpoint]) -> None:
+    """Register routes with their access checks, and remember them for docs and tests."""
+    app.setdefault(ENDPOINTS, [])
+    for endpoint in endpoints:
+        app.router.add_route(endpoint.method, endpoint.path, _guarded(endpoint))
+        app[ENDPOINTS].append(endpoint)
+
+
+async def read_body(request: web.Request, model: type[M]) -> M:
+    """The JSON body validated as `model`: 400 when it is not JSON, 422 naming bad fields."""
+    raw = await request.read()
+    try:
+        data = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiProblem(400, "Bad Request", detail="The request body is not valid JSON.") from None
+    _refuse_unstorable_text(data)
+    return model.model_validate(data)
+
+
+def _refuse_unstorable_text(value: object, where: str = "body") -> None:
+    """422 for text Postgres cannot store (NUL characters, lone surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            if "\x00" not in value:
+                return
+        raise ApiProblem(
+            422,
+            "Invalid request",
+            detail=f"Invalid fields: {where}",
+            errors=[{"field": where, "message": "contains characters that cannot be stored"}],
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable_text(key, where)
+            _refuse_unstorable_text(item, f"{where}.{key}" if where != "body" else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable_text(item, f"{where}.{index}")
+
+
+def read_query(request: web.Request, model: type[M]) -> M:
+    """The query string validated as `model` (422 naming bad parameters)."""
+    query = dict(request.query)
+    for name, value in query.items():
+        _refuse_unstorable_text(value, name)
+    return model.model_validate(query)
+
+
+def path_uuid(request: web.Request, name: str) -> uuid.UUID:
+    """A UUID path segment; anything else is simply not found."""
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise not_found() from None
+
+
+def json_model(model: BaseModel, *, status: int = 200) -> web.Response:
+    """Serialise a response model (Decimals as strings, times as ISO 8601)."""
+    return web.Response(
+        status=status, body=model.model_dump_json().encode(), content_type="application/json"
+    )

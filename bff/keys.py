@@ -1,0 +1,22 @@
+"""Typed keys for what the bff keeps on its app and on each request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bff.limits import Limits
+from shared.identity.sessions import SessionUser
+
+if TYPE_CHECKING:
+    from bff.api import Endpoint
+    from bff.gateway_client import GatewayClient
+
+CURRENT_USER = web.RequestKey("current_user", SessionUser)
+LIMITS = web.AppKey("limits", Limits)
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints")
+GATEWAY: web.AppKey[GatewayClient] = web.AppKey("gateway_client")

@@ -1,0 +1,37 @@
+"""Login throttling and SMS rate limits: the numbers, kept in one place.
+
+All counting happens in Postgres, so the limits hold however many bff replicas
+run. `create_app(settings, limits=...)` takes other numbers (tests use small ones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class WindowLimit:
+    """At most `count` events per sliding `window`."""
+
+    count: int
+    window: timedelta
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every limit the bff enforces.
+
+    Login: a (account, IP) pair is throttled quickly; an account across all IPs only
+    after many more failures, and only for the window, so an attacker can slow a real
+    user down for minutes but never lock them out for good; an IP across accounts
+    catches spraying. `client_ip_header` names the header the load balancer appends
+    the client address to (its last entry is trusted); None uses the peer address.
+    """
+
+    login_per_account_ip: WindowLimit = WindowLimit(5, timedelta(minutes=15))
+    login_per_account: WindowLimit = WindowLimit(20, timedelta(minutes=15))
+    login_per_ip: WindowLimit = WindowLimit(100, timedelta(minutes=15))
+    sms_per_advisor: WindowLimit = WindowLimit(100, timedelta(hours=1))
+    sms_per_member: WindowLimit = WindowLimit(5, timedelta(hours=1))
+    client_ip_header: str | None = None

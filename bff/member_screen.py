@@ -1,0 +1,148 @@
+"""The member screen in one round trip: one statement reads everything and audits the view.
+
+The statement only finds the member when the user may see them; its audit row is
+written by a data-modifying CTE of the same statement, so a screen is never shown
+without its audit row. Money leaves Postgres as text so it never passes through a
+float; the wellness score is computed here from the stored profile.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from bff.prepared import PreparedStatement
+from shared.database import Cursor
+from shared.domain.wellness import WellnessAssessment, WellnessInput, assess_wellness
+from shared.identity.sessions import SessionUser
+
+RECENT_MESSAGES = 20
+RECENT_NOTES = 50
+UPCOMING_APPOINTMENTS = 20
+
+_SCREEN = """
+WITH m AS (
+    SELECT m.id, m.full_name, m.email, m.phone_e164, m.country, m.sms_opt_in, m.access_type,
+           m.status, e.id AS employer_id, e.name AS employer_name,
+           a.id AS advisor_id, a.full_name AS advisor_name
+      FROM members m
+      LEFT JOIN employers e ON e.id = m.employer_id
+      LEFT JOIN users a ON a.id = m.advisor_id
+     WHERE m.id = %(member)s AND (%(admin)s OR m.advisor_id = %(user)s::uuid)
+), audit AS (
+    INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)
+    SELECT %(user)s::uuid, id, 'view', 'member_screen', %(request)s FROM m
+)
+SELECT json_build_object(
+    'member', json_build_object(
+        'id', m.id, 'full_name', m.full_name, 'email', m.email, 'phone_e164', m.phone_e164,
+        'country', m.country, 'sms_opt_in', m.sms_opt_in, 'access_type', m.access_type,
+        'status', m.status,
+        'employer', CASE WHEN m.employer_id IS NULL THEN NULL
+                         ELSE json_build_object('id', m.employer_id, 'name', m.employer_name) END,
+        'advisor', CASE WHEN m.advisor_id IS NULL THEN NULL
+                        ELSE json_build_object('id', m.advisor_id, 'full_name', m.advisor_name)
+                   END),
+    'profile', (
+        SELECT json_build_object(
+            'age', p.age, 'dependents', p.dependents,
+            'annual_income', p.annual_income::text, 'monthly_costs', p.monthly_costs::text,
+            'marital_status', p.marital_status, 'houses', p.houses, 'vehicles', p.vehicles,
+            'risk_answers', p.risk_answers)
+          FROM member_profiles p WHERE p.member_id = m.id),
+    'risk_profile', (
+        SELECT json_build_object(
+            'id', r.id, 'computed_at', r.computed_at, 'profile', r.result, 'lines', r.explanation)
+          FROM risk_profiles r WHERE r.member_id = m.id
+         ORDER BY r.computed_at DESC, r.id LIMIT 1),
+    'linked_items', coalesce((
+        SELECT json_agg(json_build_object(
+            'id', li.id, 'institution_name', li.institution_name, 'status', li.status,
+            'sync_status', li.sync_status, 'last_synced_at', li.last_synced_at,
+            'accounts', coalesce((
+                SELECT json_agg(json_build_object(
+                    'id', ac.id, 'name', ac.name, 'mask', ac.mask, 'type', ac.type,
+                    'subtype', ac.subtype, 'current_balance', ac.current_balance::text,
+                    'available_balance', ac.available_balance::text, 'currency', ac.currency)
+                    ORDER BY ac.name, ac.id)
+                  FROM accounts ac WHERE ac.linked_item_id = li.id), '[]'::json))
+            ORDER BY li.created_at, li.id)
+          FROM linked_items li WHERE li.member_id = m.id), '[]'::json),
+    'appointments', coalesce((
+        SELECT json_agg(x ORDER BY x.starts_at) FROM (
+            SELECT ap.id, ap.starts_at, ap.ends_at, ap.status, ap.source FROM appointments ap
+             WHERE ap.member_id = m.id AND ap.status = 'booked' AND ap.ends_at > now()
+             ORDER BY ap.starts_at LIMIT %(appointments)s) x), '[]'::json),
+    'messages', coalesce((
+        SELECT json_agg(x ORDER BY x.created_at DESC, x.id) FROM (
+            SELECT s.id, s.body, s.status, s.error_code, s.created_at, s.updated_at
+              FROM sms_messages s WHERE s.member_id = m.id
+             ORDER BY s.created_at DESC LIMIT %(messages)s) x), '[]'::json),
+    'notes', coalesce((
+        SELECT json_agg(json_build_object(
+            'id', x.id, 'body', x.body, 'created_at', x.created_at,
+            'author', json_build_object('id', x.author_id, 'full_name', x.author_name))
+            ORDER BY x.created_at DESC, x.id) FROM (
+            SELECT n.id, n.body, n.created_at, n.author_id, u.full_name AS author_name
+              FROM member_notes n JOIN users u ON u.id = n.author_id
+             WHERE n.member_id = m.id
+             ORDER BY n.created_at DESC LIMIT %(notes)s) x), '[]'::json)
+)::text,
+    (SELECT p.annual_income::text FROM member_profiles p WHERE p.member_id = m.id),
+    (SELECT p.monthly_costs::text FROM member_profiles p WHERE p.member_id = m.id)
+FROM m
+"""
+
+
+_PREPARED_SCREEN = PreparedStatement(
+    "bff_member_screen",
+    _SCREEN,
+    {
+        "member": "uuid",
+        "admin": "boolean",
+        "user": "uuid",
+        "request": "text",
+        "appointments": "int",
+        "messages": "int",
+        "notes": "int",
+    },
+)
+
+
+def wellness_of(annual_income: str | None, monthly_costs: str | None) -> WellnessAssessment | None:
+    """The wellness score when the profile has both figures above zero, else None."""
+    if annual_income is None or monthly_costs is None:
+        return None
+    income, costs = Decimal(annual_income), Decimal(monthly_costs)
+    if income <= 0 or costs <= 0:
+        return None
+    return assess_wellness(WellnessInput(annual_income=income, monthly_costs=costs))
+
+
+async def load_screen_json(
+    cur: Cursor, member_id: uuid.UUID, user: SessionUser, *, request_id: str
+) -> bytes | None:
+    """The `MemberScreen` document of a member the user may see, or None.
+
+    Postgres renders the JSON; only the wellness score is computed here and spliced in,
+    so the hot path never parses and re-serialises the whole screen.
+    """
+    await _PREPARED_SCREEN.execute(
+        cur,
+        {
+            "member": str(member_id),
+            "admin": user.is_admin,
+            "user": str(user.id),
+            "request": request_id,
+            "appointments": UPCOMING_APPOINTMENTS,
+            "messages": RECENT_MESSAGES,
+            "notes": RECENT_NOTES,
+        },
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    screen, annual_income, monthly_costs = row
+    wellness = wellness_of(annual_income, monthly_costs)
+    wellness_json = wellness.model_dump_json() if wellness is not None else "null"
+    return f'{screen.rstrip().removesuffix("}")}, "wellness": {wellness_json}}}'.encode()

@@ -1,0 +1,81 @@
+"""The session cookie and CSRF header: reading, setting and clearing them.
+
+The cookie `origin_session` is HttpOnly and SameSite=Lax, and Secure everywhere
+but local and test (plain-HTTP development). The CSRF token is per session,
+returned by sign-in and `GET /api/v1/me`, and must come back in `X-CSRF-Token`
+on every unsafe method (a cross-site form cannot read it, so cannot send it).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from bff.prepared import PreparedStatement
+from shared.database import connection_cursor
+from shared.identity.sessions import (
+    LIVE_SESSION_SQL,
+    LIVE_SESSION_TYPES,
+    SessionUser,
+    live_session_params,
+    session_user_from_row,
+)
+from shared.settings import AppEnv
+from shared.web.keys import POOL, SETTINGS
+
+SESSION_COOKIE = "origin_session"
+CSRF_HEADER = "X-CSRF-Token"
+_MAX_TOKEN_LENGTH = 128
+# Every authenticated request runs this: prepared once per pooled connection.
+_LIVE_SESSION = PreparedStatement("bff_live_session", LIVE_SESSION_SQL, LIVE_SESSION_TYPES)
+
+
+def session_token(request: web.Request) -> str | None:
+    """The session token from the cookie, when it looks like one of ours."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > _MAX_TOKEN_LENGTH or not token.isascii():
+        return None
+    return token
+
+
+async def authenticate(request: web.Request) -> SessionUser | None:
+    """The signed-in user of this request, or None (no cookie, expired, revoked, disabled)."""
+    token = session_token(request)
+    if token is None:
+        return None
+    settings = request.app[SETTINGS]
+    params = live_session_params(
+        token,
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+    async with connection_cursor(request.app[POOL]) as cur:
+        await _LIVE_SESSION.execute(cur, params)
+        return session_user_from_row(await cur.fetchone())
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """Hand the browser its session cookie."""
+    settings = request.app[SETTINGS]
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
+        httponly=True,
+        secure=settings.app_env not in (AppEnv.LOCAL, AppEnv.TEST),
+        samesite="Lax",
+    )
+
+
+def clear_session_cookie(request: web.Request, response: web.StreamResponse) -> None:
+    """Tell the browser to forget the cookie."""
+    settings = request.app[SETTINGS]
+    response.del_cookie(
+        SESSION_COOKIE,
+        path="/",
+        secure=settings.app_env not in (AppEnv.LOCAL, AppEnv.TEST),
+        httponly=True,
+        samesite="Lax",
+    )

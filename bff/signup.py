@@ -1,0 +1,139 @@
+"""`POST /api/v1/signup`: a person joins Origin, through their employer or directly (DTC).
+
+When the email is on an employer's eligibility list the member is created with the
+employer's data (access type `employer`); otherwise as DTC. An existing email
+answers 409. The password policy is the advisors' one. The email is checked before
+the (deliberately slow) password hash so a duplicate costs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bff.api import Access, ApiProblem, Endpoint, add_endpoints, json_model, read_body
+from bff.member_models import AccessType, EmployerRef
+from shared.database import Cursor, connection_cursor, transaction
+from shared.identity import passwords
+from shared.identity.password_policy import policy_problems
+from shared.web.keys import POOL
+
+log = logging.getLogger("origin.auth")
+
+
+class SignupIn(BaseModel):
+    """Who is signing up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[
+        str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    ]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    country: Annotated[
+        str, Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2", examples=["US"])
+    ]
+    full_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str) -> str:
+        problems = policy_problems(value)
+        if problems:
+            raise ValueError("password " + "; ".join(problems))
+        return value
+
+
+class SignupOut(BaseModel):
+    """The new member."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str | None
+    country: str
+    access_type: AccessType
+    employer: EmployerRef | None
+
+
+def _taken() -> ApiProblem:
+    return ApiProblem(409, "Conflict", detail="An account with this email exists.")
+
+
+async def _email_taken(cur: Cursor, email: str) -> bool:
+    await cur.execute("SELECT 1 FROM members WHERE lower(email) = lower(%s)", (email,))
+    return await cur.fetchone() is not None
+
+
+async def signup(request: web.Request) -> web.StreamResponse:
+    """Create the member (employer access when eligible, else DTC)."""
+    new = await read_body(request, SignupIn)
+    pool = request.app[POOL]
+    async with connection_cursor(pool) as cur:
+        if await _email_taken(cur, new.email):
+            raise _taken()
+    password_hash = await passwords.hash_password(new.password)
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "SELECT r.employer_id, e.name, r.full_name, r.birth_date, r.salary"
+            " FROM eligibility_records r JOIN employers e ON e.id = r.employer_id"
+            " WHERE lower(r.email) = lower(%s) ORDER BY r.updated_at DESC, r.id LIMIT 1",
+            (new.email,),
+        )
+        eligible = await cur.fetchone()
+        employer = EmployerRef(id=eligible[0], name=eligible[1]) if eligible else None
+        full_name = new.full_name or (eligible[2] if eligible else None)
+        await cur.execute(
+            "INSERT INTO members (id, email, full_name, country, access_type, employer_id,"
+            " birth_date, salary, password_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
+            (
+                str(uuid.uuid4()),
+                new.email,
+                full_name,
+                new.country.upper(),
+                "employer" if employer else "dtc",
+                str(employer.id) if employer else None,
+                eligible[3] if eligible else None,
+                eligible[4] if eligible else None,
+                password_hash,
+            ),
+        )
+        row = await cur.fetchone()
+        if row is None:
+            raise _taken()
+    member = SignupOut(
+        id=row[0],
+        email=new.email,
+        full_name=full_name,
+        country=new.country.upper(),
+        access_type="employer" if employer else "dtc",
+        employer=employer,
+    )
+    log.info(
+        "member signed up",
+        extra={"event": "signup", "member_id": str(member.id), "access_type": member.access_type},
+    )
+    return json_model(member, status=201)
+
+
+def setup(app: web.Application) -> None:
+    """Add the public sign-up route."""
+    add_endpoints(
+        app,
+        [
+            Endpoint(
+                "POST",
+                "/api/v1/signup",
+                signup,
+                "Sign up as a member",
+                "signup",
+                access=Access.PUBLIC,
+                body=SignupIn,
+                responses={201: SignupOut},
+            )
+        ],
+    )

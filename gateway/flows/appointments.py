@@ -1,0 +1,80 @@
+"""Scheduling flow: bookings and cancellations made in the scheduling provider.
+
+The webhook stored the verified body; this handler reads it back, finds the
+member by the invitee's email and the advisor by the event host's email
+(`scheduled_event.event_memberships[].user_email`), falling back to the
+member's assigned advisor when the host is not one of our users, and books
+or cancels the appointment keyed by the provider's event URI (so repeats and
+out-of-order deliveries converge). A booking that matches no member is
+logged and left in `webhook_events`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from connectors.scheduling import InviteeWebhook
+from gateway.repositories import appointments
+from shared.events.appointments_sync import SchedulingInviteeReported
+from shared.messaging import topology
+from shared.messaging.consumer import Consumer, HandlerContext
+from shared.messaging.errors import PermanentFailure
+
+log = logging.getLogger(__name__)
+
+QUEUE = topology.queue_by_name("gateway.scheduling")
+
+
+def host_emails(raw: dict[str, Any]) -> list[str]:
+    """Emails of the event's hosts, as the provider lists them (the connector model omits them)."""
+    event = raw.get("payload", {}).get("scheduled_event") or {}
+    memberships = event.get("event_memberships") or []
+    return [
+        str(m["user_email"]) for m in memberships if isinstance(m, dict) and m.get("user_email")
+    ]
+
+
+async def apply_invitee(ctx: HandlerContext) -> None:
+    """`scheduling.invitee_reported`: create or cancel the matching appointment."""
+    data: SchedulingInviteeReported = ctx.data
+    await ctx.cur.execute(
+        "SELECT payload FROM webhook_events WHERE id = %s", (data.webhook_event_id,)
+    )
+    row = await ctx.cur.fetchone()
+    if row is None:
+        raise PermanentFailure(f"webhook event {data.webhook_event_id} is gone")
+    hook = InviteeWebhook.model_validate_json(row[0])
+    event = hook.payload.scheduled_event
+    if event is None or not hook.payload.email:
+        log.warning("invitee webhook without event or email; ignored")
+        return
+    member = await appointments.member_by_email(ctx.cur, hook.payload.email)
+    if member is None:
+        log.warning("booking matches no member; ignored", extra={"event": data.event})
+        return
+    member_id, assigned_advisor = member
+    advisor_id = None
+    for email in host_emails(json.loads(row[0])):
+        advisor_id = await appointments.advisor_by_email(ctx.cur, email)
+        if advisor_id is not None:
+            break
+    advisor_id = advisor_id or assigned_advisor
+    if advisor_id is None:
+        log.warning("booking matches no advisor; ignored", extra={"event": data.event})
+        return
+    record = appointments.book if data.event == "invitee.created" else appointments.cancel
+    await record(
+        ctx.cur,
+        member_id=member_id,
+        advisor_id=advisor_id,
+        starts_at=event.start_time,
+        ends_at=event.end_time,
+        provider_event_id=event.uri,
+    )
+
+
+def consumers() -> list[Consumer]:
+    """The scheduling consumer: database work only, so it may take messages in batches."""
+    return [Consumer(QUEUE, {"scheduling.invitee_reported": apply_invitee}, batch_size=16)]

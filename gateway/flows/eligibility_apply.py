@@ -1,0 +1,191 @@
+"""Apply a staged eligibility file set-based, in the consumer's transaction.
+
+Every statement joins `eligibility_staging` (one file's rows) with members or
+eligibility records in one pass; nothing loops over employees in Python. An
+employee is *listed* when any line of the file carries their email (even a
+line rejected for another column: a typo must not end anyone's access); only
+accepted lines change data. Re-running any step changes nothing the second
+time (updates compare before they write, upserts skip identical rows).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.database import Cursor
+from shared.events.eligibility import MemberTerminated
+from shared.messaging import outbox
+from shared.messaging.consumer import HandlerContext
+
+# Big files make statements that take seconds: more than the pool's 5 s statement budget
+# (server side) and aiopg's 10 s operation timeout (client side) allow.
+APPLY_STATEMENT_TIMEOUT = "10min"
+APPLY_TIMEOUT_SECONDS = 600.0
+EVENTS_PER_INSERT = 500
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """The file row fields the apply step needs."""
+
+    id: uuid.UUID
+    employer_id: uuid.UUID
+    created_at: datetime
+
+
+async def begin(cur: Cursor, employer_id: uuid.UUID) -> None:
+    """Lift the statement budget and serialise files of one employer (lock its row)."""
+    await _execute(cur, "SET LOCAL statement_timeout = %s", (APPLY_STATEMENT_TIMEOUT,))
+    await _execute(cur, "SELECT 1 FROM employers WHERE id = %s FOR UPDATE", (str(employer_id),))
+
+
+async def newer_file(cur: Cursor, file: StagedFile) -> uuid.UUID | None:
+    """A file of the same employer submitted later and already applied: this one is stale."""
+    await _execute(
+        cur,
+        "SELECT id FROM eligibility_files WHERE employer_id = %s AND id <> %s"
+        " AND (created_at, id) > (%s, %s) AND status IN ('done', 'needs_confirmation') LIMIT 1",
+        (str(file.employer_id), str(file.id), file.created_at, str(file.id)),
+    )
+    row = await cur.fetchone()
+    return None if row is None else uuid.UUID(str(row[0]))
+
+
+async def supersede_waiting(cur: Cursor, file: StagedFile) -> int:
+    """Older files still waiting for confirmation are replaced by this one; returns how many."""
+    await _execute(
+        cur,
+        "UPDATE eligibility_files SET status = 'failed', terminations_pending = NULL,"
+        " error = 'superseded by a newer file before its terminations were confirmed',"
+        " finished_at = now(), updated_at = now()"
+        " WHERE employer_id = %s AND id <> %s AND status = 'needs_confirmation'"
+        " RETURNING id",
+        (str(file.employer_id), str(file.id)),
+    )
+    waiting = [str(row[0]) for row in await cur.fetchall()]
+    if waiting:
+        await _execute(
+            cur, "DELETE FROM eligibility_staging WHERE file_id = ANY(%s::uuid[])", (waiting,)
+        )
+    return len(waiting)
+
+
+async def update_members(cur: Cursor, file: StagedFile) -> int:
+    """Listed members of this employer get the file's country and salary (and access back)."""
+    await _execute(
+        cur,
+        "UPDATE members m"
+        " SET country = s.country, salary = coalesce(s.salary, m.salary),"
+        "     status = 'active', terminated_at = NULL, updated_at = now()"
+        " FROM eligibility_staging s"
+        " WHERE s.file_id = %(file)s AND s.reason IS NULL"
+        "   AND m.employer_id = %(employer)s AND lower(m.email) = s.email"
+        "   AND (m.country IS DISTINCT FROM s.country"
+        "        OR m.salary IS DISTINCT FROM coalesce(s.salary, m.salary)"
+        "        OR m.status <> 'active')",
+        {"file": str(file.id), "employer": str(file.employer_id)},
+    )
+    return int(cur.rowcount)
+
+
+async def upsert_records(cur: Cursor, file: StagedFile) -> int:
+    """Employees not yet members of this employer get an eligibility record sign-up will find."""
+    await _execute(
+        cur,
+        "INSERT INTO eligibility_records AS r"
+        " (id, employer_id, email, full_name, country, birth_date, salary, source_file)"
+        " SELECT gen_random_uuid(), %(employer)s, s.email, s.full_name, s.country,"
+        "        s.birth_date, s.salary, %(file)s"
+        " FROM eligibility_staging s"
+        " WHERE s.file_id = %(file)s AND s.reason IS NULL"
+        "   AND NOT EXISTS (SELECT 1 FROM members m"
+        "                   WHERE m.employer_id = %(employer)s AND lower(m.email) = s.email)"
+        " ON CONFLICT (employer_id, lower(email)) DO UPDATE"
+        " SET full_name = excluded.full_name, country = excluded.country,"
+        "     birth_date = excluded.birth_date, salary = excluded.salary,"
+        "     source_file = excluded.source_file, updated_at = now()"
+        " WHERE (r.full_name, r.country, r.birth_date, r.salary)"
+        "       IS DISTINCT FROM (excluded.full_name, excluded.country, excluded.birth_date,"
+        "                         excluded.salary)",
+        {"file": str(file.id), "employer": str(file.employer_id)},
+    )
+    return int(cur.rowcount)
+
+
+async def count_leavers(cur: Cursor, file: StagedFile) -> tuple[int, int]:
+    """(active members of the employer, how many of them the file does not list)."""
+    await _execute(
+        cur,
+        "WITH listed AS (SELECT DISTINCT email FROM eligibility_staging"
+        "                WHERE file_id = %(file)s AND email IS NOT NULL)"
+        " SELECT count(*), count(*) FILTER (WHERE listed.email IS NULL)"
+        " FROM members m LEFT JOIN listed ON listed.email = lower(m.email)"
+        " WHERE m.employer_id = %(employer)s AND m.status = 'active'",
+        {"file": str(file.id), "employer": str(file.employer_id)},
+    )
+    active, leaving = await cur.fetchone()
+    return int(active), int(leaving)
+
+
+def exceeds_guard(*, active: int, leaving: int, ratio: float) -> bool:
+    """True when ending `leaving` of `active` members needs an admin's confirmation."""
+    return leaving > 0 and leaving > active * ratio
+
+
+async def terminate_leavers(ctx: HandlerContext, file: StagedFile, *, now: datetime) -> int:
+    """End the access of active members the file does not list, with a `member.terminated` each.
+
+    Also removes this employer's eligibility records the file no longer lists: an
+    employee who left before signing up can no longer sign up as one.
+    """
+    cur = ctx.cur
+    params = {"file": str(file.id), "employer": str(file.employer_id), "now": now}
+    await _execute(
+        cur,
+        "UPDATE members m SET status = 'terminated', terminated_at = %(now)s, updated_at = %(now)s"
+        " WHERE m.employer_id = %(employer)s AND m.status = 'active'"
+        "   AND NOT EXISTS (SELECT 1 FROM eligibility_staging s"
+        "                   WHERE s.file_id = %(file)s AND s.email = lower(m.email))"
+        " RETURNING m.id",
+        params,
+    )
+    ended = [uuid.UUID(str(row[0])) for row in await cur.fetchall()]
+    await _execute(
+        cur,
+        "DELETE FROM eligibility_records r WHERE r.employer_id = %(employer)s"
+        "   AND NOT EXISTS (SELECT 1 FROM eligibility_staging s"
+        "                   WHERE s.file_id = %(file)s AND s.email = lower(r.email))",
+        params,
+    )
+    for start in range(0, len(ended), EVENTS_PER_INSERT):  # built per chunk: flat memory
+        await outbox.add_many(
+            cur,
+            [
+                ctx.registry.build(
+                    MemberTerminated(
+                        member_id=member_id,
+                        employer_id=file.employer_id,
+                        file_id=file.id,
+                        terminated_at=now,
+                    ),
+                    name="member.terminated",
+                    producer=ctx.producer,
+                    correlation_id=ctx.envelope.correlation_id,
+                    causation_id=str(ctx.envelope.id),
+                )
+                for member_id in ended[start : start + EVENTS_PER_INSERT]
+            ],
+        )
+    return len(ended)
+
+
+async def drop_staging(cur: Cursor, file_id: uuid.UUID) -> None:
+    """The file is finished: its staging rows are no longer needed."""
+    await _execute(cur, "DELETE FROM eligibility_staging WHERE file_id = %s", (str(file_id),))
+
+
+async def _execute(cur: Cursor, statement: str, parameters: Any) -> None:
+    await cur.execute(statement, parameters, timeout=APPLY_TIMEOUT_SECONDS)

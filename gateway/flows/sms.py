@@ -1,0 +1,130 @@
+"""SMS flows: send requested messages, apply the provider's status reports.
+
+Sending never happens twice for one message. Before calling the provider the
+row moves `requested -> sending` in its own committed transaction; a
+redelivered (or repeated) `sms.requested` that finds the row past `requested`
+sends nothing. After the call:
+
+- accepted: the row becomes `sent` with the provider's message id;
+- refused for good (`PermanentError`, e.g. an invalid number, or the
+  environment gate): `failed` with the error code;
+- failed in a way that proves nothing was sent (connection refused, 429, 503,
+  open breaker): the claim is released and the message retried later;
+- ambiguous (a timeout or a 5xx after the request left, `ambiguous=True`):
+  the provider may have sent it, and it takes no idempotency key, so we do
+  not retry. The row stays `sending` with `error_code = send_outcome_unknown`:
+  if the message went out, its status callbacks (which carry our message id
+  in the callback URL) move it on; if not, the stuck-work sweep finds it.
+
+Claims commit through their own small pool (`CLAIMS_POOL`): the handler
+already holds a connection of the main pool for its transaction, so taking a
+second one from the same pool could starve it when many handlers run at once.
+
+Status reports (`sms.status_changed`) only move a row forward.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from functools import partial
+
+from aiohttp import web
+
+from connectors.errors import ConnectorError, PermanentError, TransientError
+from gateway.providers import CLAIMS_POOL, PROVIDERS, TWILIO_WEBHOOK_PATH, public_url
+from gateway.repositories import sms_messages
+from shared.database import transaction
+from shared.events import SmsRequested, SmsStatusChanged
+from shared.messaging import topology
+from shared.messaging.consumer import Consumer, HandlerContext
+from shared.messaging.errors import PermanentFailure
+from shared.web.keys import SETTINGS
+
+log = logging.getLogger(__name__)
+
+DISPATCH_QUEUE = topology.queue_by_name("gateway.sms")
+STATUS_QUEUE = topology.queue_by_name("gateway.sms_status")
+SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"
+
+
+def status_callback_url(app: web.Application, message_id: uuid.UUID) -> str:
+    """Where the provider reports this message's statuses (our id rides in the query)."""
+    return f"{public_url(app[SETTINGS], TWILIO_WEBHOOK_PATH)}?message_id={message_id}"
+
+
+async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
+    """`sms.requested`: send the message once through the SMS provider."""
+    data: SmsRequested = ctx.data
+    message_id = data.message_id
+    async with transaction(app[CLAIMS_POOL]) as claim_cur:
+        claimed = await sms_messages.claim(claim_cur, message_id)
+    if claimed is None:
+        status = await sms_messages.status_of(ctx.cur, message_id)
+        if status is None:
+            raise PermanentFailure(f"no SMS message {message_id}")
+        log.info("sms already past requested, not sending again", extra={"status": status})
+        return
+    if not claimed.phone_e164 or not claimed.sms_opt_in:
+        reason = "no_phone" if not claimed.phone_e164 else "not_opted_in"
+        await sms_messages.advance(ctx.cur, message_id, "failed", error_code=reason)
+        return
+    try:
+        sent = await app[PROVIDERS].sms.send(
+            claimed.phone_e164,
+            claimed.body,
+            status_callback_url=status_callback_url(app, message_id),
+        )
+    except PermanentError as exc:
+        await sms_messages.advance(
+            ctx.cur, message_id, "failed", error_code=exc.code or type(exc).__name__
+        )
+        log.warning("sms refused", extra={"error_type": type(exc).__name__, "code": exc.code})
+        return
+    except TransientError as exc:
+        if exc.ambiguous:
+            await ctx.cur.execute(
+                "UPDATE sms_messages SET error_code = %s WHERE id = %s AND status = 'sending'",
+                (SEND_OUTCOME_UNKNOWN, str(message_id)),
+            )
+            log.warning("sms send outcome unknown, not retrying", extra={"code": exc.code})
+            return
+        await _release(app, message_id)
+        raise
+    except ConnectorError:
+        await _release(app, message_id)  # CircuitOpen: nothing was sent
+        raise
+    if sent.status.value == "failed":
+        error = str(sent.error_code) if sent.error_code else "failed"
+        await sms_messages.advance(
+            ctx.cur, message_id, "failed", provider_message_id=sent.sid, error_code=error
+        )
+        return
+    await sms_messages.advance(ctx.cur, message_id, "sent", provider_message_id=sent.sid)
+
+
+async def _release(app: web.Application, message_id: uuid.UUID) -> None:
+    async with transaction(app[CLAIMS_POOL]) as cur:
+        await sms_messages.release(cur, message_id)
+
+
+async def apply_status(ctx: HandlerContext) -> None:
+    """`sms.status_changed`: move the message forward (never back) to the reported status."""
+    data: SmsStatusChanged = ctx.data
+    if data.status == "queued":
+        return  # the provider accepted it: our row already says sending or sent
+    await sms_messages.advance(
+        ctx.cur,
+        data.message_id,
+        data.status,
+        provider_message_id=data.provider_message_id,
+        error_code=data.error_code,
+    )
+
+
+def consumers(app: web.Application) -> list[Consumer]:
+    """The SMS consumers: dispatch calls the provider (one at a time), status is DB-only."""
+    return [
+        Consumer(DISPATCH_QUEUE, {"sms.requested": partial(dispatch, app)}, batch_size=1),
+        Consumer(STATUS_QUEUE, {"sms.status_changed": apply_status}, batch_size=32),
+    ]

@@ -1,0 +1,91 @@
+"""Retention: delete what has outlived its use, after the periods set in settings.
+
+Published outbox rows and inbox rows (`shared.messaging.retention`), raw
+webhook events, expired or revoked advisor sessions, and the scheduler's own
+run history and sweep bookkeeping. Every delete goes in small batches, each
+its own transaction, so a large backlog never holds locks for long; they are
+idempotent, so a run taken over halfway simply deletes the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from gateway.jobs.job import JobContext
+from shared.jobs import runs
+from shared.messaging.retention import delete_expired
+from shared.settings import Settings
+
+# Run history is for ops looking back at recent weeks; older rows only grow the table.
+RUN_HISTORY_DAYS = 30
+# A session row is kept a day past its expiry, for whoever investigates a sign-in.
+SESSION_KEPT_AFTER_EXPIRY = timedelta(days=1)
+_BATCH = 5_000
+
+
+class Retention:
+    """The retention job, reading its periods from settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def __call__(self, ctx: JobContext) -> None:
+        settings = self._settings
+        now = ctx.now()
+        backbone = await delete_expired(
+            ctx.pool,
+            outbox_after=timedelta(days=settings.outbox_retention_days),
+            inbox_after=timedelta(days=settings.inbox_retention_days),
+        )
+        webhooks = await self._delete(
+            ctx,
+            "DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events"
+            " WHERE received_at < %s ORDER BY id LIMIT %s)",
+            now - timedelta(days=settings.webhook_event_retention_days),
+        )
+        sessions = await self._delete(
+            ctx,
+            "DELETE FROM user_sessions WHERE token_hash IN (SELECT token_hash FROM user_sessions"
+            " WHERE revoked_at < %(cutoff)s OR last_seen_at < %(cutoff)s - %(idle)s"
+            " OR created_at < %(cutoff)s - %(absolute)s LIMIT %(batch)s)",
+            now - SESSION_KEPT_AFTER_EXPIRY,
+            named={
+                "idle": timedelta(minutes=settings.session_idle_minutes),
+                "absolute": timedelta(hours=settings.session_absolute_hours),
+            },
+        )
+        retries = await self._delete(
+            ctx,
+            "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
+            " FROM stuck_work_retries WHERE last_attempt_at < %s LIMIT %s)",
+            now - timedelta(days=RUN_HISTORY_DAYS),
+        )
+        history = await runs.delete_history(ctx.pool, before=now - timedelta(days=RUN_HISTORY_DAYS))
+        ctx.record(
+            outbox_deleted=backbone.outbox_deleted,
+            inbox_deleted=backbone.inbox_deleted,
+            webhook_events_deleted=webhooks,
+            sessions_deleted=sessions,
+            stuck_work_retries_deleted=retries,
+            job_runs_deleted=history,
+        )
+
+    async def _delete(
+        self,
+        ctx: JobContext,
+        statement: str,
+        cutoff: datetime,
+        *,
+        named: dict[str, timedelta] | None = None,
+    ) -> int:
+        deleted = 0
+        while True:
+            async with ctx.transaction() as cur:
+                if named is None:
+                    await cur.execute(statement, (cutoff, _BATCH))
+                else:
+                    await cur.execute(statement, {"cutoff": cutoff, "batch": _BATCH, **named})
+                count = int(cur.rowcount)
+            deleted += count
+            if count < _BATCH:
+                return deleted

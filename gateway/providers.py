@@ -1,0 +1,164 @@
+"""The one place where connectors are built from settings, opened and closed.
+
+Web and worker both call `open_providers(settings)` from a `cleanup_ctx`, so
+every HTTP client is opened once per process and closed on shutdown. The
+URLs providers call back are built from `PUBLIC_WEBHOOK_BASE_URL` (what the
+load balancer exposes), never from a request's Host header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from aiohttp import web
+from pydantic import SecretStr
+
+from connectors.aggregation import (
+    AccessTokenCipher,
+    AggregationConfig,
+    PlaidClient,
+    PlaidWebhookVerifier,
+    open_aggregation_client,
+)
+from connectors.policy import ProviderPolicy
+from connectors.scheduling import (
+    CalendlyClient,
+    CalendlySignatureVerifier,
+    SchedulingConfig,
+    open_scheduling_client,
+)
+from connectors.sms import (
+    DEFAULT_SIMULATOR_URLS,
+    SmsConfig,
+    SmsSender,
+    TwilioSignatureValidator,
+    open_sms_client,
+)
+from shared.database import Pool, create_pool
+from shared.settings import Settings
+from shared.web.keys import SETTINGS
+
+TWILIO_WEBHOOK_PATH = "/webhooks/twilio"
+PLAID_WEBHOOK_PATH = "/webhooks/plaid"
+CALENDLY_WEBHOOK_PATH = "/webhooks/calendly"
+
+
+def public_url(settings: Settings, path: str) -> str:
+    """The URL providers use to reach `path` on the gateway."""
+    return settings.public_webhook_base_url.rstrip("/") + path
+
+
+def sms_config(settings: Settings) -> SmsConfig:
+    """The SMS connector's config; status callbacks go to our public Twilio webhook.
+
+    Outside staging and production the configured base URL is added to the
+    simulator allow-list (tests run the simulator on a free port); the connector
+    still refuses the real provider's hosts there whatever the list says.
+    """
+    simulator_urls: tuple[str, ...] = DEFAULT_SIMULATOR_URLS
+    if not settings.app_env.is_deployed:
+        simulator_urls = (*DEFAULT_SIMULATOR_URLS, settings.sms_base_url)
+    return SmsConfig(
+        base_url=settings.sms_base_url,
+        account_sid=settings.sms_account_sid,
+        auth_token=settings.sms_auth_token,
+        from_number=settings.sms_from_number,
+        status_callback_url=public_url(settings, TWILIO_WEBHOOK_PATH),
+        simulator_urls=simulator_urls,
+    )
+
+
+def aggregation_config(settings: Settings) -> AggregationConfig:
+    """The aggregation connector's config; item webhooks go to our public Plaid webhook."""
+    return AggregationConfig(
+        base_url=settings.aggregation_base_url,
+        client_id=settings.aggregation_client_id,
+        secret=settings.aggregation_secret,
+        webhook_url=public_url(settings, PLAID_WEBHOOK_PATH),
+    )
+
+
+def scheduling_config(settings: Settings) -> SchedulingConfig:
+    """The scheduling connector's config."""
+    return SchedulingConfig(
+        base_url=settings.scheduling_base_url, api_token=settings.scheduling_api_token
+    )
+
+
+def token_cipher(settings: Settings) -> AccessTokenCipher:
+    """Encrypts aggregation access tokens at rest; the first key encrypts, all decrypt."""
+    keys = settings.access_token_encryption_keys.get_secret_value().split(",")
+    return AccessTokenCipher([SecretStr(key.strip()) for key in keys if key.strip()])
+
+
+@dataclass(frozen=True)
+class Providers:
+    """Open connector clients and webhook verifiers of one process."""
+
+    sms: SmsSender
+    aggregation: PlaidClient
+    scheduling: CalendlyClient
+    cipher: AccessTokenCipher
+    twilio_signatures: TwilioSignatureValidator
+    plaid_webhooks: PlaidWebhookVerifier
+    calendly_signatures: CalendlySignatureVerifier
+    policies: tuple[ProviderPolicy, ...]
+
+
+PROVIDERS = web.AppKey("providers", Providers)
+# Short transactions that must commit apart from a handler's own (claims before a send).
+CLAIMS_POOL = web.AppKey("claims_pool", Pool)
+CLAIMS_POOL_SIZE = 4
+
+
+@asynccontextmanager
+async def open_providers(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Providers]:
+    """Every connector with its own HTTP client, closed when the block ends."""
+    async with AsyncExitStack() as stack:
+        sms = await stack.enter_async_context(
+            open_sms_client(sms_config(settings), app_env=settings.app_env, transport=transport)
+        )
+        aggregation = await stack.enter_async_context(
+            open_aggregation_client(aggregation_config(settings), transport=transport)
+        )
+        scheduling = await stack.enter_async_context(
+            open_scheduling_client(scheduling_config(settings), transport=transport)
+        )
+        yield Providers(
+            sms=sms,
+            aggregation=aggregation,
+            scheduling=scheduling,
+            cipher=token_cipher(settings),
+            twilio_signatures=TwilioSignatureValidator(settings.sms_auth_token),
+            # The verification key is fetched through the client (its policy) and cached.
+            plaid_webhooks=PlaidWebhookVerifier(aggregation.get_webhook_verification_key),
+            calendly_signatures=CalendlySignatureVerifier(settings.scheduling_webhook_signing_key),
+            policies=(sms.policy, aggregation.policy, scheduling.policy),
+        )
+
+
+async def providers_context(app: web.Application) -> AsyncIterator[None]:
+    """`cleanup_ctx`: open the connectors for this app, close them on shutdown."""
+    async with open_providers(app[SETTINGS]) as providers:
+        app[PROVIDERS] = providers
+        yield
+
+
+async def claims_pool_context(app: web.Application) -> AsyncIterator[None]:
+    """`cleanup_ctx` of the worker: the small pool for claims (see `gateway.flows.sms`)."""
+    settings = app[SETTINGS]
+    pool = await create_pool(
+        settings.database_url.get_secret_value(),
+        max_size=CLAIMS_POOL_SIZE,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        application_name="origin-gateway-worker-claims",
+    )
+    app[CLAIMS_POOL] = pool
+    yield
+    pool.close()
+    await pool.wait_closed()

@@ -1,0 +1,1 @@
+"""The gateway's SQL: functions taking the caller's cursor, binding values, never committing."""

@@ -1,0 +1,100 @@
+"""SMS message rows and the one rule for their status: it only moves forward.
+
+    requested -> sending -> sent -> delivered | undelivered | failed
+
+`failed` can also come straight from `requested`/`sending` (refused before or
+by the provider). A status with a lower rank than the row's never overwrites
+it, so callbacks arriving out of order, or after the worker's own record of
+the send, are harmless.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from shared.database import Cursor
+
+RANK = {"requested": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message this worker may send now, with where it goes."""
+
+    body: str
+    phone_e164: str | None
+    sms_opt_in: bool
+
+
+async def claim(cur: Cursor, message_id: uuid.UUID) -> Claimed | None:
+    """Move a `requested` message to `sending`; None when it is not `requested` (or missing).
+
+    Run in its own committed transaction before calling the provider: a
+    redelivered request then finds the row past `requested` and sends nothing.
+    """
+    await cur.execute(
+        "UPDATE sms_messages m SET status = 'sending', updated_at = now() FROM members p"
+        " WHERE m.id = %s AND m.status = 'requested' AND p.id = m.member_id"
+        " RETURNING m.body, p.phone_e164, p.sms_opt_in",
+        (str(message_id),),
+    )
+    row = await cur.fetchone()
+    return Claimed(row[0], row[1], bool(row[2])) if row is not None else None
+
+
+async def status_of(cur: Cursor, message_id: uuid.UUID) -> str | None:
+    """The message's status, or None when there is no such message."""
+    await cur.execute("SELECT status FROM sms_messages WHERE id = %s", (str(message_id),))
+    row = await cur.fetchone()
+    return str(row[0]) if row is not None else None
+
+
+async def release(cur: Cursor, message_id: uuid.UUID) -> None:
+    """Undo a claim after a failure that proves nothing was sent, so a retry may send."""
+    await cur.execute(
+        "UPDATE sms_messages SET status = 'requested', updated_at = now()"
+        " WHERE id = %s AND status = 'sending'",
+        (str(message_id),),
+    )
+
+
+async def advance(
+    cur: Cursor,
+    message_id: uuid.UUID,
+    status: str,
+    *,
+    provider_message_id: str | None = None,
+    error_code: str | None = None,
+) -> bool:
+    """Move the message to `status` unless it is further already; True if it is now there.
+
+    The provider's message id is recorded whenever it is first known, even when
+    the status itself does not move (a `delivered` callback overtook the send).
+    """
+    if status not in RANK:
+        raise ValueError(f"unknown SMS status {status!r}")
+    await cur.execute(
+        "UPDATE sms_messages SET"
+        " status = CASE WHEN %(rank)s > (" + _rank("status") + ") THEN %(status)s ELSE status END,"
+        " error_code = CASE WHEN %(rank)s > (" + _rank("status") + ")"
+        " THEN COALESCE(%(error_code)s, error_code) ELSE error_code END,"
+        " provider_message_id = COALESCE(provider_message_id, %(provider_id)s),"
+        " updated_at = now()"
+        " WHERE id = %(id)s RETURNING status",
+        {
+            "rank": RANK[status],
+            "status": status,
+            "error_code": error_code,
+            "provider_id": provider_message_id,
+            "id": str(message_id),
+        },
+    )
+    row = await cur.fetchone()
+    return row is not None and row[0] == status
+
+
+def _rank(column: str) -> str:
+    return (
+        f"CASE {column} WHEN 'requested' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 ELSE 3 END"
+    )

@@ -1,0 +1,114 @@
+"""`POST /webhooks/plaid`: transactions and item webhooks of the aggregator.
+
+Verified with the `Plaid-Verification` JWT (ES256 over the body's SHA-256,
+key fetched through the aggregation client and cached). The provider sends no
+event id, so the dedupe key is the SHA-256 of the JWT: an exact redelivery is
+stored once, while a later webhook with the same body (new JWT) is a new event.
+`SYNC_UPDATES_AVAILABLE` requests a sync; item errors and pending
+disconnects are reported for the worker to mark the login.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from connectors.aggregation import VERIFICATION_HEADER
+from connectors.errors import ConnectorError, WebhookVerificationError
+from gateway.providers import PROVIDERS
+from gateway.webhooks.intake import (
+    acknowledged,
+    read_body,
+    refuse,
+    store_event,
+    unreadable,
+)
+from shared.database import Cursor, transaction
+from shared.events.accounts import AccountsItemStatusReported, AccountsSyncRequested
+from shared.messaging import outbox
+from shared.web.keys import POOL
+from shared.web.problems import problem_response
+from shared.web.producing import event_for_request
+
+PROVIDER = "plaid"
+SYNC_CODES = frozenset({("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")})
+# Item webhooks that change whether a login works (LOGIN_REPAIRED clears the flag).
+ITEM_STATUS_CODES = frozenset(
+    {
+        "ERROR",
+        "PENDING_DISCONNECT",
+        "PENDING_EXPIRATION",
+        "USER_PERMISSION_REVOKED",
+        "USER_ACCOUNT_REVOKED",
+        "LOGIN_REPAIRED",
+    }
+)
+
+
+async def receive(request: web.Request) -> web.Response:
+    """Verify, store once, emit the follow-up event, answer 200."""
+    body = await read_body(request)
+    token = request.headers.get(VERIFICATION_HEADER)
+    try:
+        await request.app[PROVIDERS].plaid_webhooks.verify(token, body)
+    except WebhookVerificationError as exc:
+        return refuse(request, PROVIDER, str(exc))
+    except ConnectorError as exc:
+        # The key could not be fetched right now: 503 so the provider delivers again later.
+        return problem_response(
+            503,
+            "Service Unavailable",
+            detail=f"webhook key unavailable ({type(exc).__name__})",
+            headers={"Retry-After": "30"},
+        )
+    assert token is not None  # verify() refuses a missing token
+    try:
+        payload = json.loads(body)
+        webhook_type = str(payload["webhook_type"])
+        webhook_code = str(payload["webhook_code"])
+        item_id = payload.get("item_id")
+    except (ValueError, KeyError, TypeError):
+        return unreadable(PROVIDER, "not a webhook body")
+    key = "jwt:" + hashlib.sha256(token.encode()).hexdigest()
+    async with transaction(request.app[POOL]) as cur:
+        stored = await store_event(
+            cur,
+            provider=PROVIDER,
+            key=key,
+            event_type=f"{webhook_type}.{webhook_code}"[:100],
+            payload=body,
+        )
+        if stored is not None and isinstance(item_id, str):
+            await _emit(cur, request, webhook_type, webhook_code, item_id, payload)
+    return acknowledged(request, PROVIDER, stored is not None)
+
+
+async def _emit(
+    cur: Cursor,
+    request: web.Request,
+    webhook_type: str,
+    webhook_code: str,
+    item_id: str,
+    payload: dict[str, Any],
+) -> None:
+    await cur.execute("SELECT id FROM linked_items WHERE provider_item_id = %s", (item_id,))
+    row = await cur.fetchone()
+    if row is None:
+        return  # not one of ours (or linked through another environment): stored only
+    linked_item_id = uuid.UUID(str(row[0]))
+    if (webhook_type, webhook_code) in SYNC_CODES:
+        sync = AccountsSyncRequested(linked_item_id=linked_item_id, reason="webhook")
+        await outbox.add(cur, event_for_request(request, sync, name="accounts.sync_requested"))
+    elif webhook_type == "ITEM" and webhook_code in ITEM_STATUS_CODES:
+        error = payload.get("error") if isinstance(payload.get("error"), dict) else None
+        error_code = str(error["error_code"])[:100] if error and error.get("error_code") else None
+        reported = AccountsItemStatusReported(
+            linked_item_id=linked_item_id, webhook_code=webhook_code[:100], error_code=error_code
+        )
+        await outbox.add(
+            cur, event_for_request(request, reported, name="accounts.item_status_reported")
+        )

@@ -1,0 +1,207 @@
+"""Eligibility files: the repository both the bff (submit, read, confirm) and the worker use.
+
+Functions take the caller's cursor, bind every parameter and never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.database import Cursor
+
+
+class FileStatus(StrEnum):
+    """Where a file is in its life; only `processing` moves on by itself."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    NEEDS_CONFIRMATION = "needs_confirmation"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class EligibilityFile(BaseModel):
+    """One submitted file, its progress and its outcome."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    employer_id: uuid.UUID
+    bucket: str
+    object_key: str
+    status: FileStatus
+    rows_read: int
+    accepted: int
+    rejected: int
+    members_updated: int
+    records_upserted: int
+    terminated: int
+    terminations_pending: int | None
+    active_members: int | None
+    report_key: str | None
+    error: str | None
+    attempts: int
+    submitted_by: uuid.UUID | None
+    confirmed_by: uuid.UUID | None
+    confirmed_at: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+
+_COLUMNS = (
+    "id, employer_id, bucket, object_key, status, rows_read, accepted, rejected,"
+    " members_updated, records_upserted, terminated, terminations_pending, active_members,"
+    " report_key, error, attempts, submitted_by, confirmed_by, confirmed_at, created_at,"
+    " started_at, finished_at, updated_at"
+)
+_FIELDS = tuple(name.strip() for name in _COLUMNS.split(","))
+
+
+class ObjectAlreadySubmitted(Exception):
+    """That bucket and key were submitted before (the existing file's id is `file_id`)."""
+
+    def __init__(self, file_id: uuid.UUID) -> None:
+        super().__init__("this object was already submitted")
+        self.file_id = file_id
+
+
+def _file(row: tuple[Any, ...]) -> EligibilityFile:
+    return EligibilityFile.model_validate(dict(zip(_FIELDS, row, strict=True)))
+
+
+async def create(
+    cur: Cursor,
+    *,
+    employer_id: uuid.UUID,
+    bucket: str,
+    object_key: str,
+    submitted_by: uuid.UUID | None,
+) -> EligibilityFile:
+    """Record a submitted file as queued; `ObjectAlreadySubmitted` when the object was seen."""
+    await cur.execute(
+        "INSERT INTO eligibility_files (id, employer_id, bucket, object_key, submitted_by)"  # noqa: S608 - fixed column list
+        " VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (bucket, object_key) DO NOTHING"
+        f" RETURNING {_COLUMNS}",
+        (str(uuid.uuid4()), str(employer_id), bucket, object_key, _opt(submitted_by)),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        await cur.execute(
+            "SELECT id FROM eligibility_files WHERE bucket = %s AND object_key = %s",
+            (bucket, object_key),
+        )
+        existing = await cur.fetchone()
+        raise ObjectAlreadySubmitted(uuid.UUID(str(existing[0])))
+    return _file(row)
+
+
+async def get(
+    cur: Cursor, file_id: uuid.UUID, *, employer_id: uuid.UUID | None = None
+) -> EligibilityFile | None:
+    """One file (of `employer_id`, when given)."""
+    await cur.execute(
+        f"SELECT {_COLUMNS} FROM eligibility_files"  # noqa: S608 - fixed column list
+        " WHERE id = %s AND (%s::uuid IS NULL OR employer_id = %s::uuid)",
+        (str(file_id), _opt(employer_id), _opt(employer_id)),
+    )
+    row = await cur.fetchone()
+    return None if row is None else _file(row)
+
+
+async def list_for_employer(
+    cur: Cursor, employer_id: uuid.UUID, *, limit: int
+) -> list[EligibilityFile]:
+    """An employer's files, newest first."""
+    await cur.execute(
+        f"SELECT {_COLUMNS} FROM eligibility_files"  # noqa: S608 - fixed column list
+        " WHERE employer_id = %s ORDER BY created_at DESC, id DESC LIMIT %s",
+        (str(employer_id), limit),
+    )
+    return [_file(row) for row in await cur.fetchall()]
+
+
+async def confirm(
+    cur: Cursor, file_id: uuid.UUID, *, employer_id: uuid.UUID, user_id: uuid.UUID
+) -> EligibilityFile | None:
+    """Record an admin's confirmation of a waiting file; None unless it awaits one."""
+    await cur.execute(
+        "UPDATE eligibility_files SET confirmed_by = %s, confirmed_at = now(),"  # noqa: S608 - fixed column list
+        " updated_at = now() WHERE id = %s AND employer_id = %s"
+        " AND status = 'needs_confirmation' AND confirmed_at IS NULL"
+        f" RETURNING {_COLUMNS}",
+        (str(user_id), str(file_id), str(employer_id)),
+    )
+    row = await cur.fetchone()
+    return None if row is None else _file(row)
+
+
+async def fail(cur: Cursor, file_id: uuid.UUID, reason: str) -> None:
+    """The file cannot be processed; `reason` says why (it must name no personal data)."""
+    await cur.execute(
+        "UPDATE eligibility_files SET status = 'failed', error = %s, terminations_pending = NULL,"
+        " finished_at = now(), updated_at = now() WHERE id = %s",
+        (reason[:500], str(file_id)),
+    )
+
+
+async def record_staged(
+    cur: Cursor,
+    file_id: uuid.UUID,
+    *,
+    rows_read: int,
+    accepted: int,
+    rejected: int,
+    report_key: str,
+) -> None:
+    """The whole file was read and staged: final line counts and where the report is."""
+    await cur.execute(
+        "UPDATE eligibility_files SET rows_read = %s, accepted = %s, rejected = %s,"
+        " report_key = %s, updated_at = now() WHERE id = %s",
+        (rows_read, accepted, rejected, report_key, str(file_id)),
+    )
+
+
+async def record_applied(
+    cur: Cursor,
+    file_id: uuid.UUID,
+    *,
+    members_updated: int,
+    records_upserted: int,
+    active_members: int,
+) -> None:
+    """What the set-based apply changed (before any termination)."""
+    await cur.execute(
+        "UPDATE eligibility_files SET members_updated = %s, records_upserted = %s,"
+        " active_members = %s, updated_at = now() WHERE id = %s",
+        (members_updated, records_upserted, active_members, str(file_id)),
+    )
+
+
+async def hold_for_confirmation(cur: Cursor, file_id: uuid.UUID, *, pending: int) -> None:
+    """Too many terminations: wait for an admin."""
+    await cur.execute(
+        "UPDATE eligibility_files SET status = 'needs_confirmation', terminations_pending = %s,"
+        " updated_at = now() WHERE id = %s",
+        (pending, str(file_id)),
+    )
+
+
+async def finish(cur: Cursor, file_id: uuid.UUID, *, terminated: int) -> None:
+    """Everything is applied, terminations included."""
+    await cur.execute(
+        "UPDATE eligibility_files SET status = 'done', terminated = %s,"
+        " terminations_pending = NULL, finished_at = now(), updated_at = now() WHERE id = %s",
+        (terminated, str(file_id)),
+    )
+
+
+def _opt(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)

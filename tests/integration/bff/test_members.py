@@ -1,0 +1,247 @@
+"""Members: the list, the member screen, profile changes, notes, assignment and the audit."""
+
+from __future__ import annotations
+
+import uuid
+
+from bff.member_models import MemberScreen
+from shared.database import transaction
+from tests.integration.bff.builders import FULL_PROFILE, make_member, make_user, unique_email
+
+
+async def _audit_rows(pool, member_id: str) -> list[tuple]:
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "SELECT actor_id::text, action, resource, request_id FROM audit_log"
+            " WHERE member_id = %s ORDER BY id",
+            (member_id,),
+        )
+        return await cur.fetchall()
+
+
+async def test_the_member_screen_shows_everything_in_one_call_and_is_audited(client, pool, team):
+    member_id = await make_member(
+        pool, advisor_id=team.advisor.user["id"], profile=dict(FULL_PROFILE)
+    )
+    await team.advisor.post(f"/api/v1/members/{member_id}/notes", json={"body": "First call."})
+
+    response = await team.advisor.get(f"/api/v1/members/{member_id}")
+
+    body = await response.json()
+    assert response.status == 200
+    assert response.content_type == "application/json"
+    MemberScreen.model_validate(body)
+    assert body["member"]["id"] == member_id
+    assert body["member"]["advisor"] == {
+        "id": team.advisor.user["id"],
+        "full_name": team.advisor.user["full_name"],
+    }
+    assert body["profile"]["annual_income"] == "120000.00"
+    assert body["profile"]["houses"] == [{"id": 1, "ownership_status": "mortgaged"}]
+    assert body["wellness"] == {
+        "score": "MEDIUM",
+        "net_income": "110400.00",
+        "annual_costs": "30000.00",
+        "cost_ratio": "0.2717",
+    }
+    assert body["risk_profile"] is None
+    assert body["linked_items"] == [] and body["appointments"] == [] and body["messages"] == []
+    assert [note["body"] for note in body["notes"]] == ["First call."]
+    request_id = response.headers["X-Request-ID"]
+    assert (team.advisor.user["id"], "view", "member_screen", request_id) in await _audit_rows(
+        pool, member_id
+    )
+
+
+async def test_a_member_without_a_profile_has_no_profile_and_no_wellness(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+
+    body = await (await team.advisor.get(f"/api/v1/members/{member_id}")).json()
+
+    assert body["profile"] is None and body["wellness"] is None
+
+
+async def test_patching_contact_and_profile_fields_returns_the_updated_screen(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"], sms_opt_in=False)
+
+    response = await team.advisor.patch(
+        f"/api/v1/members/{member_id}",
+        json={
+            "phone_e164": "+5511987654321",
+            "sms_opt_in": True,
+            "annual_income": "80000.50",
+            "monthly_costs": 3000,
+            "houses": [{"id": 7, "ownership_status": "rented"}],
+        },
+    )
+
+    body = await response.json()
+    assert response.status == 200, body
+    assert body["member"]["phone_e164"] == "+5511987654321"
+    assert body["member"]["sms_opt_in"] is True
+    assert body["profile"]["annual_income"] == "80000.50"
+    assert body["profile"]["monthly_costs"] == "3000.00"
+    assert body["profile"]["houses"] == [{"id": 7, "ownership_status": "rented"}]
+    assert body["wellness"]["score"] == "MEDIUM"
+    actions = [(row[1], row[2]) for row in await _audit_rows(pool, member_id)]
+    assert ("update", "member") in actions
+
+
+async def test_a_bad_phone_number_is_refused_naming_the_field(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+
+    response = await team.advisor.patch(
+        f"/api/v1/members/{member_id}", json={"phone_e164": "0800 123"}
+    )
+
+    body = await response.json()
+    assert response.status == 422
+    assert body["errors"][0]["field"] == "phone_e164"
+
+
+async def test_the_list_shows_an_advisor_only_their_members_and_searches(client, pool, team):
+    marker = uuid.uuid4().hex[:8]
+    mine = await make_member(
+        pool, advisor_id=team.advisor.user["id"], full_name=f"Zed {marker} Mine"
+    )
+    await make_member(pool, advisor_id=team.other_advisor.user["id"], full_name=f"Zed {marker}")
+
+    response = await team.advisor.get(f"/api/v1/members?q={marker}")
+    as_admin = await team.admin.get(f"/api/v1/members?q={marker}")
+
+    body = await response.json()
+    assert response.status == 200
+    assert [item["id"] for item in body["items"]] == [mine]
+    assert body["items"][0]["advisor"]["id"] == team.advisor.user["id"]
+    assert len((await as_admin.json())["items"]) == 2
+
+
+async def test_the_list_pages_with_a_cursor_in_the_requested_order(client, pool, team):
+    advisor = await make_user(pool)
+    names = [f"Page Member {letter}" for letter in "edcba"]
+    for name in names:
+        await make_member(pool, advisor_id=advisor.id, full_name=name)
+
+    seen: list[str] = []
+    cursor = None
+    for _ in range(3):
+        url = f"/api/v1/members?advisor_id={advisor.id}&limit=2&sort=-name"
+        response = await team.admin.get(url + (f"&cursor={cursor}" if cursor else ""))
+        page = await response.json()
+        seen += [item["full_name"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == sorted(names, reverse=True)
+    assert cursor is None
+
+
+async def test_a_forged_cursor_answers_422(client, team):
+    response = await team.admin.get("/api/v1/members?cursor=not-ours")
+
+    assert response.status == 422
+    assert (await response.json())["errors"][0]["field"] == "cursor"
+
+
+async def test_a_note_is_created_with_its_author(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+
+    response = await team.advisor.post(
+        f"/api/v1/members/{member_id}/notes", json={"body": "Wants to save for a house."}
+    )
+
+    body = await response.json()
+    assert response.status == 201
+    assert body["author"]["id"] == team.advisor.user["id"]
+    assert ("create", "note") in [(r[1], r[2]) for r in await _audit_rows(pool, member_id)]
+
+
+async def test_an_admin_assigns_a_member_and_the_new_advisor_sees_them(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.other_advisor.user["id"])
+    assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 404
+
+    response = await team.admin.put(
+        f"/api/v1/admin/members/{member_id}/advisor",
+        json={"advisor_id": team.advisor.user["id"]},
+    )
+
+    assert response.status == 200
+    assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 200
+    assert (await team.other_advisor.get(f"/api/v1/members/{member_id}")).status == 404
+
+
+async def test_assigning_to_someone_who_is_not_an_advisor_is_refused(client, pool, team):
+    member_id = await make_member(pool)
+
+    response = await team.admin.put(
+        f"/api/v1/admin/members/{member_id}/advisor", json={"advisor_id": team.admin.user["id"]}
+    )
+
+    assert response.status == 422
+
+
+async def test_admins_read_the_audit_log_filtered_by_member_with_a_cursor(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+    for _ in range(3):
+        await team.advisor.get(f"/api/v1/members/{member_id}")
+
+    first = await (
+        await team.admin.get(f"/api/v1/admin/audit?member_id={member_id}&limit=2")
+    ).json()
+    second = await (
+        await team.admin.get(
+            f"/api/v1/admin/audit?member_id={member_id}&limit=2&cursor={first['next_cursor']}"
+        )
+    ).json()
+
+    assert len(first["items"]) == 2 and len(second["items"]) == 1
+    assert second["next_cursor"] is None
+    assert {item["actor_id"] for item in first["items"]} == {team.advisor.user["id"]}
+
+
+async def test_the_audit_log_cannot_be_rewritten(pool):
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "INSERT INTO audit_log (action, resource) VALUES ('view', 'test') RETURNING id"
+        )
+        (row_id,) = await cur.fetchone()
+    try:
+        async with transaction(pool) as cur:
+            await cur.execute("DELETE FROM audit_log WHERE id = %s", (row_id,))
+    except Exception as exc:
+        assert "append-only" in str(exc)
+    else:
+        raise AssertionError("audit_log accepted a delete")
+
+
+async def test_admins_create_users_with_the_password_policy(client, team):
+    weak = await team.admin.post(
+        "/api/v1/admin/users",
+        json={
+            "email": unique_email(),
+            "full_name": "W",
+            "role": "advisor",
+            "password": "password1",
+        },
+    )
+    email = unique_email()
+    created = await team.admin.post(
+        "/api/v1/admin/users",
+        json={"email": email, "full_name": "New", "role": "advisor", "password": "Str0ng-Pass!x"},
+    )
+    again = await team.admin.post(
+        "/api/v1/admin/users",
+        json={
+            "email": email.upper(),
+            "full_name": "N",
+            "role": "admin",
+            "password": "Str0ng-Pass!x",
+        },
+    )
+    listed = await (await team.admin.get("/api/v1/admin/users")).json()
+
+    assert weak.status == 422
+    assert created.status == 201
+    assert again.status == 409
+    assert email in [user["email"] for user in listed["items"]]

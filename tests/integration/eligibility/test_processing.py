@@ -1,0 +1,278 @@
+"""An employer's roster goes from S3 through the worker: report, updates, records, terminations."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from shared.database import Pool, transaction
+from shared.events import REGISTRY
+from shared.events.eligibility import EligibilityFileReceived
+from shared.messaging import outbox
+from tests.integration.bff.builders import unique_email
+from tests.integration.eligibility.conftest import Employer, make_employee_member
+from tests.support.polling import eventually
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+async def _member(pool: Pool, member_id: str) -> tuple[str, str, Decimal | None]:
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("SELECT status, country, salary FROM members WHERE id = %s", (member_id,))
+        status, country, salary = await cur.fetchone()
+    return status, country, salary
+
+
+async def _terminated_events(pool: Pool, member_ids: list[str]) -> int:
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT count(*) FROM outbox WHERE event_type = 'member.terminated'"
+            " AND (body::jsonb -> 'data' ->> 'member_id') = ANY(%s)",
+            (member_ids,),
+        )
+        return int((await cur.fetchone())[0])
+
+
+async def test_a_small_file_uploaded_through_a_presigned_url_gives_the_exact_report(
+    employer: Employer,
+):
+    good, twice = unique_email("good"), unique_email("twice")
+    roster = (
+        "email,full name,country,birth_date,salary\n"
+        f"{good},Ana Good,US,1990-04-01,85000.50\n"
+        "not-an-email,Bad Email,US,1990-01-01,1\n"
+        f"{twice},Tom Twice,br,,\n"
+        f"{unique_email('nocountry')},No Country,,1980-01-01,10\n"
+        "\n"
+        f"{twice.upper()},Tom Again,BR,,\n"
+        f'{unique_email("quoted")},"Doe, Jane",GB,2000-02-29,-5\n'
+        f"{unique_email('short')},Too Few\n"
+        f"{unique_email('xx')},Unknown Land,XX,,\n"
+    )
+    upload = await employer.admin.post(f"{employer.files_path}/upload-url")
+    target = await upload.json()
+    assert upload.status == 200, target
+    async with httpx.AsyncClient(timeout=10) as http:
+        put = await http.put(
+            target["upload_url"], content=roster.encode(), headers={"Content-Type": "text/csv"}
+        )
+    assert put.status_code == 200
+
+    status = await employer.settled(await employer.submit(target["file"]))
+
+    assert status["status"] == "done", status
+    assert (status["rows_read"], status["accepted"], status["rejected"]) == (8, 2, 6)
+    assert status["records_upserted"] == 2
+    assert employer.report(status).splitlines() == [
+        "line,status,reason",
+        "2,accepted,",
+        '3,rejected,"email is not a valid address"',
+        "4,accepted,",
+        '5,rejected,"country is required"',
+        '7,rejected,"duplicate email (first on line 4)"',
+        '8,rejected,"salary is not a non-negative amount with at most 2 decimals"',
+        '9,rejected,"expected 5 fields, found 2"',
+        '10,rejected,"country is not an ISO 3166-1 alpha-2 code"',
+    ]
+    async with httpx.AsyncClient(timeout=10) as http:
+        downloaded = await http.get(status["report_url"])
+    assert downloaded.status_code == 200
+    assert downloaded.text == employer.report(status)
+
+
+async def test_listed_members_are_updated_new_emails_become_eligible_and_leavers_are_terminated(
+    employer: Employer, pool: Pool
+):
+    stays = [await make_employee_member(pool, employer.id) for _ in range(8)]
+    moved = await make_employee_member(pool, employer.id, email=unique_email("moved"))
+    typo = await make_employee_member(pool, employer.id, email=unique_email("typo"))
+    leaver = await make_employee_member(pool, employer.id)
+    emails = {}
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])",
+            ([*stays, moved, typo],),
+        )
+        emails = dict(await cur.fetchall())
+    newcomer = unique_email("newcomer")
+    lines = [f"{emails[m]},Emma Employee,US,,50000.00" for m in stays]
+    lines.append(f"{emails[moved].upper()},Emma Employee,PT,,61000")
+    lines.append(f"{emails[typo]},Emma Employee,US,,lots")  # rejected, but still listed
+    lines.append(f"{newcomer},New Comer,CA,1995-05-05,70000.00")
+
+    status = await employer.process(
+        "email,full name,country,birth_date,salary\n" + "\n".join(lines)
+    )
+
+    assert status["status"] == "done", status
+    assert (status["members_updated"], status["records_upserted"]) == (1, 1)
+    assert (status["terminated"], status["active_members"]) == (1, 11)
+    assert await _member(pool, moved) == ("active", "PT", Decimal("61000.00"))
+    assert await _member(pool, typo) == ("active", "US", Decimal("50000.00"))
+    assert (await _member(pool, leaver))[0] == "terminated"
+    assert [(await _member(pool, m))[0] for m in stays] == ["active"] * 8
+    assert await _terminated_events(pool, [leaver]) == 1
+    assert await _terminated_events(pool, [*stays, moved, typo]) == 0
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT country, birth_date::text, salary FROM eligibility_records"
+            " WHERE employer_id = %s AND lower(email) = %s",
+            (employer.id, newcomer),
+        )
+        assert await cur.fetchall() == [("CA", "1995-05-05", Decimal("70000.00"))]
+        await cur.execute(
+            "SELECT count(*) FROM eligibility_staging WHERE file_id = %s", (status["id"],)
+        )
+        assert (await cur.fetchone())[0] == 0
+
+
+async def test_a_file_ending_more_than_the_guard_share_waits_for_an_admin_to_confirm(
+    employer: Employer, pool: Pool
+):
+    members = [await make_employee_member(pool, employer.id) for _ in range(5)]
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", (members,)
+        )
+        emails = dict(await cur.fetchall())
+    kept = members[:3]
+    roster = "email,country,salary\n" + "\n".join(f"{emails[m]},FR,1000" for m in kept)
+
+    held = await employer.process(roster)
+
+    assert held["status"] == "needs_confirmation", held
+    assert (held["terminations_pending"], held["active_members"]) == (2, 5)
+    assert held["members_updated"] == 3  # updates do not wait; only terminations do
+    assert [(await _member(pool, m))[0] for m in members] == ["active"] * 5
+    assert await _terminated_events(pool, members) == 0
+
+    confirmed = await employer.admin.post(f"{employer.files_path}/{held['id']}/confirm")
+    assert confirmed.status == 202, await confirmed.json()
+    done = await eventually(_done(employer, held["id"]), timeout=30, interval=0.1)
+
+    assert done["terminated"] == 2
+    assert done["terminations_pending"] is None
+    assert [(await _member(pool, m))[0] for m in members] == ["active"] * 3 + ["terminated"] * 2
+    assert await _terminated_events(pool, members[3:]) == 2
+    again = await employer.admin.post(f"{employer.files_path}/{held['id']}/confirm")
+    assert again.status == 409
+
+
+def _done(employer: Employer, file_id: str):
+    async def probe():
+        status = await employer.status(file_id)
+        assert status["status"] == "done", status
+        return status
+
+    return probe
+
+
+async def test_a_second_delivery_of_the_same_file_changes_nothing(employer: Employer, pool: Pool):
+    member = await make_employee_member(pool, employer.id, country="US")
+    leaver = await make_employee_member(pool, employer.id)
+    others = [await make_employee_member(pool, employer.id) for _ in range(4)]
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", ([member, *others],)
+        )
+        emails = dict(await cur.fetchall())
+    roster = "email,country,salary\n" + "\n".join(
+        [f"{emails[member]},DE,1", *(f"{emails[o]},US,50000" for o in others)]
+    )
+    first = await employer.process(roster)
+    assert (first["status"], first["terminated"]) == ("done", 1)
+
+    async def snapshot() -> tuple[object, int]:
+        async with pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "SELECT id, status, country, salary, terminated_at, updated_at FROM members"
+                " WHERE employer_id = %s ORDER BY id",
+                (employer.id,),
+            )
+            members = await cur.fetchall()
+        return members, await _terminated_events(pool, [member, leaver, *others])
+
+    before = await snapshot()
+    redelivery = REGISTRY.build(
+        EligibilityFileReceived(file_id=uuid.UUID(first["id"]), employer_id=uuid.UUID(employer.id)),
+        name="eligibility.file_received",
+        producer="tests",
+        correlation_id="redelivery",
+    )
+    async with transaction(pool) as cur:
+        await outbox.add(cur, redelivery)
+
+    async def handled():
+        async with pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "SELECT count(*) FROM inbox WHERE consumer = 'gateway.eligibility'"
+                " AND message_id = %s",
+                (str(redelivery.id),),
+            )
+            assert (await cur.fetchone())[0] == 1
+
+    await eventually(handled, timeout=20)
+    assert await snapshot() == before
+    assert await employer.status(first["id"]) == first
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("full name,country\nAna,US\n", "missing required column(s): email"),
+        ("email,full name\nana@example.com,Ana\n", "missing required column(s): country"),
+        ("", "the file is empty"),
+        ("email,country\n\n", "the file has a header but no rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe binary", "not UTF-8 text: not a CSV file"),
+    ],
+    ids=["no-email-column", "no-country-column", "empty", "header-only", "binary"],
+)
+async def test_bad_input_fails_the_file_with_a_clear_reason(
+    employer: Employer, body: str | bytes, reason: str
+):
+    status = await employer.process(body)
+
+    assert status["status"] == "failed"
+    assert reason in status["error"]
+    assert status["report_url"] is None
+
+
+async def test_a_missing_object_fails_the_file(employer: Employer):
+    file_id = await employer.submit(f"s3://{employer.bucket}/rosters/never-uploaded.csv")
+
+    status = await employer.settled(file_id)
+
+    assert (status["status"], status["error"]) == (
+        "failed",
+        "the file does not exist in the bucket",
+    )
+
+
+async def test_sign_up_of_an_eligible_email_creates_an_employer_member_with_the_files_data(
+    employer: Employer, pool: Pool
+):
+    email = unique_email("eligible")
+    status = await employer.process(
+        f"email,full name,country,birth_date,salary\n{email},Eli Gible,US,1988-08-08,91000.25\n"
+    )
+    assert status["status"] == "done", status
+
+    response = await employer.admin.client.post(
+        "/api/v1/signup",
+        json={"email": email, "password": "Str0ng&Secret!", "country": "US"},
+    )
+    body = await response.json()
+
+    assert response.status == 201, body
+    assert body["access_type"] == "employer"
+    assert body["employer"]["id"] == employer.id
+    assert body["full_name"] == "Eli Gible"
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT employer_id::text, birth_date::text, salary FROM members WHERE id = %s",
+            (body["id"],),
+        )
+        assert await cur.fetchone() == (employer.id, "1988-08-08", Decimal("91000.25"))
