@@ -24,6 +24,7 @@ from shared.database import Pool, connection_cursor, transaction
 from shared.messaging.connection import BrokerConnection
 from shared.messaging.consumer import Consumer, ConsumerRunner
 from shared.messaging.envelope import EventRegistry
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,7 @@ class SwitchPoller:
     async def stop(self) -> None:
         """Stop polling and forget this process's breaker rows."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         with contextlib.suppress(Exception):
             async with transaction(self._pool) as cur:
                 await cur.execute(

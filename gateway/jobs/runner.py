@@ -28,6 +28,7 @@ from shared.database import Pool, transaction
 from shared.jobs import runs
 from shared.jobs.clock import Clock
 from shared.jobs.runs import Claim, LeaseLost
+from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +171,7 @@ class Scheduler:
                 extra={"job": job.name, "run_id": claim.run_id, "duration_ms": elapsed_ms()},
             )
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await cancel_and_wait(heartbeat)
 
     async def _heartbeat(self, job: Job, claim: Claim) -> None:
         interval = job.spec.lease.total_seconds() / 3
@@ -218,9 +217,7 @@ class Scheduler:
         for claim, task in in_flight:
             if task not in pending:
                 continue
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
             try:
                 await runs.release(self.pool, claim, now=self.clock.now())
                 log.warning(
