@@ -21,9 +21,7 @@ from collections.abc import Iterable
 from connectors.policy import ProviderPolicy
 from shared import switches
 from shared.database import Pool, connection_cursor, transaction
-from shared.messaging.connection import BrokerConnection
-from shared.messaging.consumer import Consumer, ConsumerRunner
-from shared.messaging.envelope import EventRegistry
+from shared.messaging.consumer import ConsumerRunner
 from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -35,42 +33,6 @@ SWITCHED_QUEUES: dict[str, tuple[str, ...]] = {
     "scheduling.sync": ("gateway.scheduling",),
 }
 DEFAULT_POLL_SECONDS = 2.0
-
-
-class SwitchableRunner(ConsumerRunner):
-    """A consumer runner whose held queues stay paused, reconnects included."""
-
-    def __init__(
-        self,
-        pool: Pool,
-        broker: BrokerConnection,
-        registry: EventRegistry,
-        consumers: list[Consumer],
-        *,
-        producer: str,
-        prefetch: int = 32,
-    ) -> None:
-        super().__init__(pool, broker, registry, consumers, producer=producer, prefetch=prefetch)
-        self.held: set[str] = set()
-
-    def hold(self, queue: str) -> None:
-        """Mark `queue` as held (`apply` pauses it)."""
-        self.held.add(queue)
-
-    async def resume(self, queue: str) -> None:
-        """Resume `queue` unless a switch holds it."""
-        if queue in self.held:
-            return
-        await super().resume(queue)
-
-    async def apply(self, held: set[str]) -> None:
-        """Pause newly held queues and resume released ones."""
-        released = self.held - held
-        self.held = set(held)
-        for queue in sorted(held):
-            await self.pause(queue)
-        for queue in sorted(released):
-            await self.resume(queue)
 
 
 def held_queues(states: dict[str, bool], consumed: Iterable[str]) -> set[str]:
@@ -96,7 +58,7 @@ class SwitchPoller:
     def __init__(
         self,
         pool: Pool,
-        runner: SwitchableRunner,
+        runner: ConsumerRunner,
         queues: Iterable[str],
         *,
         policies: Iterable[ProviderPolicy] = (),
@@ -148,7 +110,7 @@ class SwitchPoller:
         if states != self.states:
             log.info("switches changed", extra={"switches": states})
         self.states = states
-        await self._runner.apply(held_queues(states, self._queues))
+        await self._runner.apply_holds(held_queues(states, self._queues))
         if self._policies:
             await self._report_breakers()
 

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from gateway.flows import build_consumers
 from gateway.providers import PROVIDERS, claims_pool_context, providers_context
-from gateway.switchboard import DEFAULT_POLL_SECONDS, SwitchableRunner, SwitchPoller, instance_name
+from gateway.switchboard import DEFAULT_POLL_SECONDS, SwitchPoller, instance_name
 from shared.events import REGISTRY
 from shared.messaging.consumer import Consumer, ConsumerRunner
 from shared.settings import Settings
@@ -47,9 +47,7 @@ def create_app(
 
 
 async def _consumers(app: web.Application) -> AsyncIterator[None]:
-    runner = SwitchableRunner(
-        app[POOL], app[BROKER], REGISTRY, app[CONSUMERS], producer=SERVICE_NAME
-    )
+    runner = ConsumerRunner(app[POOL], app[BROKER], REGISTRY, app[CONSUMERS], producer=SERVICE_NAME)
     poller = SwitchPoller(
         app[POOL],
         runner,

@@ -112,6 +112,7 @@ class ConsumerRunner:
         self._prefetch = prefetch
         self._channels: dict[str, AbstractChannel] = {}
         self._consumer_tags: dict[str, str] = {}
+        self._held: set[str] = set()
         self._batches: dict[str, asyncio.Queue[Delivery]] = {}
         self._batch_workers: dict[str, asyncio.Task[None]] = {}
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -143,7 +144,7 @@ class ConsumerRunner:
             await topology.declare_exchanges(channel)
             await topology.declare_queue(channel, consumer.queue)
             self._channels[consumer.name] = channel
-            await self.resume(consumer.name)
+            await self._consume(consumer.name)
         self._consuming.set()
         log.info("consuming", extra={"queues": sorted(self._consumer_tags)})
 
@@ -152,8 +153,16 @@ class ConsumerRunner:
         async with asyncio.timeout(timeout):
             await self._consuming.wait()
 
+    def hold(self, queue: str) -> None:
+        """Mark `queue` paused before consuming starts (an operator switch read at start-up)."""
+        self._held.add(queue)
+
     async def pause(self, queue: str) -> None:
-        """Stop taking messages from `queue`; they wait there, nothing is lost."""
+        """Stop taking messages from `queue` until `resume`, reconnects included.
+
+        The messages wait in their queue; nothing is lost.
+        """
+        self._held.add(queue)
         tag = self._consumer_tags.pop(queue, None)
         channel = self._channels.get(queue)
         if tag is not None and channel is not None and not channel.is_closed:
@@ -161,8 +170,29 @@ class ConsumerRunner:
 
     async def resume(self, queue: str) -> None:
         """Take messages from `queue` again."""
+        self._held.discard(queue)
+        await self._consume(queue)
+
+    async def apply_holds(self, held: set[str]) -> None:
+        """Pause exactly the queues in `held` and resume the others that were paused."""
+        for queue in sorted(held - self._held):
+            await self.pause(queue)
+        for queue in sorted(self._held - held):
+            await self.resume(queue)
+
+    @property
+    def held(self) -> set[str]:
+        """Queues paused by an operator."""
+        return set(self._held)
+
+    async def _consume(self, queue: str) -> None:
         channel = self._channels.get(queue)
-        if channel is None or channel.is_closed or queue in self._consumer_tags:
+        if (
+            channel is None
+            or channel.is_closed
+            or queue in self._consumer_tags
+            or queue in self._held
+        ):
             return
         consumer = self._consumers[queue]
         if consumer.batch_size > 1:

@@ -122,3 +122,22 @@ async def test_an_invalid_envelope_is_dead_lettered_with_a_reason(harness, run_a
         assert await harness.effects() == (0, 0)
     finally:
         await connection.close()
+
+
+async def test_a_paused_queue_stays_paused_across_a_reconnect_and_loses_nothing(
+    harness, run_amqp_url
+):
+    runner = await harness.runner()
+    await harness.relay()
+    await runner.pause(harness.queue.name)
+
+    await asyncio.to_thread(infra.close_broker_connections, infra.vhost_of(run_amqp_url))
+    await runner.wait_consuming(timeout=30)
+    await harness.emit(range(20))
+    await asyncio.sleep(1.0)  # long enough for a wrongly resumed consumer to take them
+    assert await harness.effects() == (0, 0)
+    assert runner.consuming == []
+
+    await runner.resume(harness.queue.name)
+    await _effects_reach(harness, 20)
+    assert await harness.effects() == (20, 20)
