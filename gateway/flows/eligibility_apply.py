@@ -39,6 +39,9 @@ class StagedFile:
 async def begin(cur: Cursor, employer_id: uuid.UUID) -> None:
     """Lift the statement budget and serialise files of one employer (lock its row)."""
     await _execute(cur, "SET LOCAL statement_timeout = %s", (APPLY_STATEMENT_TIMEOUT,))
+    # Set-based steps over a whole roster hash and sort hundreds of thousands of rows:
+    # give this one transaction the memory to do it without spilling to disk.
+    await _execute(cur, "SET LOCAL work_mem = '64MB'", ())
     await _execute(cur, "SELECT 1 FROM employers WHERE id = %s FOR UPDATE", (str(employer_id),))
 
 
