@@ -119,6 +119,9 @@ class S3FileStore:
     async def iter_lines(self, key: str) -> AsyncIterator[str]:
         """Yield the object's UTF-8 lines, holding at most one chunk plus one line in memory.
 
+        Bytes that are not UTF-8 become U+FFFD in their line only, so a caller can
+        reject that one line instead of losing the whole object.
+
         Opening the object goes through the retry policy; a failure halfway
         through the stream surfaces as `TransientError` (the caller re-queues).
         """
@@ -142,9 +145,9 @@ class S3FileStore:
                     )
                 for line in lines:
                     # Splitting on b"\n" first is safe: it never occurs inside a UTF-8 sequence.
-                    yield line.removesuffix(b"\r").decode("utf-8")
+                    yield line.removesuffix(b"\r").decode("utf-8", errors="replace")
             if pending:
-                yield pending.removesuffix(b"\r").decode("utf-8")
+                yield pending.removesuffix(b"\r").decode("utf-8", errors="replace")
         finally:
             # Closing early (the consumer stopped) releases the connection to the pool.
             await self._in_thread(body.close)

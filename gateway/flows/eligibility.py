@@ -188,7 +188,7 @@ class EligibilityFlow:
                         )
         except HeaderError as exc:
             raise BadFile(f"not an eligibility file: {exc}") from None
-        except UnicodeDecodeError:
+        except UnicodeDecodeError:  # a FileStore that decodes strictly
             raise BadFile(f"line {line_no + 1} is not UTF-8 text: not a CSV file") from None
         except LineTooLong:
             raise BadFile(f"line {line_no + 1} is too long: not a CSV file") from None

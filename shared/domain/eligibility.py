@@ -99,6 +99,8 @@ def _column_key(name: str) -> str:
 def parse_header(line: str) -> Layout:
     """The layout of the file's first line, or `HeaderError` when it is not a roster header."""
     line = line.removeprefix("\ufeff")  # a byte-order mark written by spreadsheet tools
+    if "\ufffd" in line:  # the reader's mark for bytes that were not UTF-8
+        raise HeaderError("the header is not UTF-8 text: not a CSV file")
     try:
         names = next(csv.reader([line], strict=True))
     except (csv.Error, StopIteration):
@@ -138,6 +140,8 @@ def check_line(line: str, layout: Layout, *, today: date) -> EligibleEmployee | 
     """Validate one data line against the layout: an employee, or the reason it was rejected."""
     if "\x00" in line:
         return Rejection("the line contains a NUL character")
+    if "\ufffd" in line:  # what the reader puts where bytes were not UTF-8
+        return Rejection("the line is not valid UTF-8")
     fields = split_fields(line)
     if fields is None:
         return Rejection("malformed CSV quoting")

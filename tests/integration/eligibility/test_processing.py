@@ -52,19 +52,22 @@ async def test_a_small_file_uploaded_through_a_presigned_url_gives_the_exact_rep
         f"{unique_email('short')},Too Few\n"
         f"{unique_email('xx')},Unknown Land,XX,,\n"
     )
+    latin1_line = f"{unique_email('latin')},Jos\u00e9 Latin,US,,\n".encode("latin-1")
     upload = await employer.admin.post(f"{employer.files_path}/upload-url")
     target = await upload.json()
     assert upload.status == 200, target
     async with httpx.AsyncClient(timeout=10) as http:
         put = await http.put(
-            target["upload_url"], content=roster.encode(), headers={"Content-Type": "text/csv"}
+            target["upload_url"],
+            content=roster.encode() + latin1_line,
+            headers={"Content-Type": "text/csv"},
         )
     assert put.status_code == 200
 
     status = await employer.settled(await employer.submit(target["file"]))
 
     assert status["status"] == "done", status
-    assert (status["rows_read"], status["accepted"], status["rejected"]) == (8, 2, 6)
+    assert (status["rows_read"], status["accepted"], status["rejected"]) == (9, 2, 7)
     assert status["records_upserted"] == 2
     assert employer.report(status).splitlines() == [
         "line,status,reason",
@@ -76,6 +79,7 @@ async def test_a_small_file_uploaded_through_a_presigned_url_gives_the_exact_rep
         '8,rejected,"salary is not a non-negative amount with at most 2 decimals"',
         '9,rejected,"expected 5 fields, found 2"',
         '10,rejected,"country is not an ISO 3166-1 alpha-2 code"',
+        '11,rejected,"the line is not valid UTF-8"',
     ]
     async with httpx.AsyncClient(timeout=10) as http:
         downloaded = await http.get(status["report_url"])

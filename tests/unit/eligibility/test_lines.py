@@ -128,3 +128,14 @@ def test_the_country_list_is_iso_3166_alpha_2():
     assert len(COUNTRY_CODES) == 249
     assert {"US", "BR", "GB", "PT", "AX", "SS"} <= COUNTRY_CODES
     assert not {"UK", "EU", "XK"} & COUNTRY_CODES
+
+
+def test_a_line_with_bytes_that_were_not_utf8_is_rejected_alone():
+    line = b"jos\xe9@example.com,Jos\xe9,US,,".decode("utf-8", errors="replace")
+    assert check_line(line, FULL, today=TODAY) == Rejection("the line is not valid UTF-8")
+
+
+def test_a_header_that_was_not_utf8_is_refused_as_not_a_csv_file():
+    header = b"\x89PNG\r\x1a\xff,country".decode("utf-8", errors="replace")
+    with pytest.raises(HeaderError, match="not UTF-8 text"):
+        parse_header(header)
