@@ -108,3 +108,13 @@ def test_a_missing_secret_stops_start_up_with_a_clear_error(clean_env):
 def test_secrets_do_not_appear_in_the_settings_repr():
     settings = Settings(database_url="postgresql://app:hunter2@db/origin")
     assert "hunter2" not in repr(settings)
+
+
+def test_every_setting_is_documented_in_the_env_example():
+    from pathlib import Path
+
+    documented = Path(__file__).resolve().parents[2].joinpath(".env.example").read_text()
+    missing = [
+        name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in documented
+    ]
+    assert missing == []
