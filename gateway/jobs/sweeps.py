@@ -85,17 +85,26 @@ async def _stuck(cur: Cursor, kind: str, select: str, cutoff: datetime) -> list[
     return [(str(row[0]), str(row[1])) for row in await cur.fetchall()]
 
 
+async def _retry_or_give_up(
+    cur: Cursor, kind: str, select: str, cutoff: datetime, now: datetime
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Stuck rows split into (id, other id) to retry and ids that used up their retries."""
+    stuck = await _stuck(cur, kind, select, cutoff)
+    attempts = await _retry_counts(cur, kind, [item for item, _ in stuck], now)
+    retry = [(item, other) for item, other in stuck if attempts[item] <= MAX_RETRIES]
+    give_up = [item for item, _ in stuck if attempts[item] > MAX_RETRIES]
+    return retry, give_up
+
+
 async def _sms_requested(ctx: JobContext, cur: Cursor, now: datetime) -> tuple[int, int]:
-    stuck = await _stuck(
+    retry, give_up = await _retry_or_give_up(
         cur,
         "sms.requested",
         "SELECT t.id, t.member_id FROM sms_messages t"
         " WHERE t.status = 'requested' AND t.updated_at < %(cutoff)s",
         now - SMS_REQUESTED_AFTER,
+        now,
     )
-    attempts = await _retry_counts(cur, "sms.requested", [item for item, _ in stuck], now)
-    retry = [(item, member) for item, member in stuck if attempts[item] <= MAX_RETRIES]
-    give_up = [item for item, _ in stuck if attempts[item] > MAX_RETRIES]
     await ctx.emit(
         cur,
         [
@@ -133,16 +142,14 @@ async def _syncs(cur: Cursor, now: datetime) -> int:
 
 
 async def _eligibility(ctx: JobContext, cur: Cursor, now: datetime) -> tuple[int, int]:
-    stuck = await _stuck(
+    retry, give_up = await _retry_or_give_up(
         cur,
         "eligibility.file",
         "SELECT t.id, t.employer_id FROM eligibility_files t"
         " WHERE t.status = 'processing' AND t.updated_at < %(cutoff)s",
         now - ELIGIBILITY_AFTER,
+        now,
     )
-    attempts = await _retry_counts(cur, "eligibility.file", [item for item, _ in stuck], now)
-    retry = [(item, employer) for item, employer in stuck if attempts[item] <= MAX_RETRIES]
-    give_up = [item for item, _ in stuck if attempts[item] > MAX_RETRIES]
     await ctx.emit(
         cur,
         [
