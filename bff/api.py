@@ -25,6 +25,8 @@ from bff.session_auth import CSRF_HEADER, authenticate
 from shared.web.problems import problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A handler that authenticates inside its own statement; None sends the request the usual way.
+FastPath = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 M = TypeVar("M", bound=BaseModel)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,6 +46,10 @@ class Endpoint:
 
     `member_scoped` routes take a `{member_id}`; an advisor asking for a member who
     is not theirs gets 404, exactly as for an id that does not exist.
+
+    `fast_path` (GET, signed-in users only) answers in one round trip when the session
+    is live and the answer is found; whenever it answers None the request takes the
+    usual checks and handler, so every refusal is exactly the usual one.
     """
 
     method: str
@@ -56,6 +62,7 @@ class Endpoint:
     query: type[BaseModel] | None = None
     responses: Mapping[int, type[BaseModel] | None] = field(default_factory=dict)
     rate_limited: bool = False
+    fast_path: FastPath | None = None
 
     @property
     def member_scoped(self) -> bool:
@@ -97,6 +104,10 @@ def not_found() -> ApiProblem:
 def _guarded(endpoint: Endpoint) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         try:
+            if endpoint.fast_path is not None:
+                response = await endpoint.fast_path(request)
+                if response is not None:
+                    return response
             if endpoint.access is not Access.PUBLIC:
                 user = await authenticate(request)
                 if user is None:
@@ -121,6 +132,10 @@ def add_endpoints(app: web.Application, endpoints: list[Endpoint]) -> None:
     """Register routes with their access checks, and remember them for docs and tests."""
     app.setdefault(ENDPOINTS, [])
     for endpoint in endpoints:
+        if endpoint.fast_path is not None and (
+            endpoint.method != "GET" or endpoint.access is not Access.USER
+        ):
+            raise ValueError(f"{endpoint.path}: a fast path is for GET routes of signed-in users")
         app.router.add_route(endpoint.method, endpoint.path, _guarded(endpoint))
         app[ENDPOINTS].append(endpoint)
 

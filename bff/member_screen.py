@@ -9,29 +9,37 @@ float; the wellness score is computed here from the stored profile.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from bff.prepared import PreparedStatement
 from shared.database import Cursor
 from shared.domain.wellness import WellnessAssessment, WellnessInput, assess_wellness
-from shared.identity.sessions import SessionUser
+from shared.identity.sessions import LIVE_SESSION_CTES, LIVE_SESSION_TYPES, SessionUser
 
 RECENT_MESSAGES = 20
 RECENT_NOTES = 50
 UPCOMING_APPOINTMENTS = 20
 
+# The screen statement names its viewer through three markers: where the viewer comes from
+# (nothing, or the session CTEs), whether they are an admin, and their user id.
+_SESSION = "/*session*/"
+_IS_ADMIN = "/*is_admin*/"
+_VIEWER = "/*viewer*/"
+
 _SCREEN = """
-WITH m AS (
+WITH /*session*/ m AS (
     SELECT m.id, m.full_name, m.email, m.phone_e164, m.country, m.sms_opt_in, m.access_type,
            m.status, e.id AS employer_id, e.name AS employer_name,
            a.id AS advisor_id, a.full_name AS advisor_name
       FROM members m
       LEFT JOIN employers e ON e.id = m.employer_id
       LEFT JOIN users a ON a.id = m.advisor_id
-     WHERE m.id = %(member)s AND (%(admin)s OR m.advisor_id = %(user)s::uuid)
+     WHERE m.id = %(member)s AND (/*is_admin*/ OR m.advisor_id = /*viewer*/)
 ), audit AS (
     INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)
-    SELECT %(user)s::uuid, id, 'view', 'member_screen', %(request)s FROM m
+    SELECT /*viewer*/, id, 'view', 'member_screen', %(request)s FROM m
 )
 SELECT json_build_object(
     'member', json_build_object(
@@ -94,18 +102,36 @@ FROM m
 """
 
 
+_SCREEN_PARAMS = {
+    "member": "uuid",
+    "request": "text",
+    "appointments": "int",
+    "messages": "int",
+    "notes": "int",
+}
+_LIMITS = {
+    "appointments": UPCOMING_APPOINTMENTS,
+    "messages": RECENT_MESSAGES,
+    "notes": RECENT_NOTES,
+}
+
+# The viewer is a user the caller already authenticated.
 _PREPARED_SCREEN = PreparedStatement(
     "bff_member_screen",
-    _SCREEN,
-    {
-        "member": "uuid",
-        "admin": "boolean",
-        "user": "uuid",
-        "request": "text",
-        "appointments": "int",
-        "messages": "int",
-        "notes": "int",
-    },
+    _SCREEN.replace(_SESSION, "")
+    .replace(_IS_ADMIN, "%(admin)s")
+    .replace(_VIEWER, "%(user)s::uuid"),
+    {**_SCREEN_PARAMS, "admin": "boolean", "user": "uuid"},
+)
+
+# The viewer is the live session of a cookie: authentication, visibility, the screen and
+# its audit row in one round trip (the hot path of the advisor's polling member page).
+_PREPARED_SESSION_SCREEN = PreparedStatement(
+    "bff_member_screen_by_session",
+    _SCREEN.replace(_SESSION, LIVE_SESSION_CTES + ",")
+    .replace(_IS_ADMIN, "(SELECT role = 'admin' FROM live)")
+    .replace(_VIEWER, "(SELECT id FROM live)"),
+    {**_SCREEN_PARAMS, **LIVE_SESSION_TYPES},
 )
 
 
@@ -134,12 +160,28 @@ async def load_screen_json(
             "admin": user.is_admin,
             "user": str(user.id),
             "request": request_id,
-            "appointments": UPCOMING_APPOINTMENTS,
-            "messages": RECENT_MESSAGES,
-            "notes": RECENT_NOTES,
+            **_LIMITS,
         },
     )
-    row = await cur.fetchone()
+    return _document(await cur.fetchone())
+
+
+async def load_screen_json_by_session(
+    cur: Cursor, member_id: uuid.UUID, session: Mapping[str, Any], *, request_id: str
+) -> bytes | None:
+    """The screen when `session` (`live_session_params`) is live and may see the member.
+
+    None covers every other case (no live session, a member not theirs or missing);
+    the caller then authenticates the usual way to answer 401 or 404.
+    """
+    await _PREPARED_SESSION_SCREEN.execute(
+        cur, {"member": str(member_id), "request": request_id, **_LIMITS, **session}
+    )
+    return _document(await cur.fetchone())
+
+
+def _document(row: tuple[Any, ...] | None) -> bytes | None:
+    """The screen JSON with the wellness score spliced in, from a screen statement's row."""
     if row is None:
         return None
     screen, annual_income, monthly_costs = row

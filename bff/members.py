@@ -31,7 +31,8 @@ from bff.member_models import (
     NoteOut,
     PersonRef,
 )
-from bff.member_screen import load_screen_json
+from bff.member_screen import load_screen_json, load_screen_json_by_session
+from bff.session_auth import session_params
 from shared.database import Cursor, connection_cursor, transaction
 from shared.web.keys import POOL, REQUEST_ID
 
@@ -71,6 +72,24 @@ async def get_members(request: web.Request) -> web.StreamResponse:
 async def get_member(request: web.Request) -> web.StreamResponse:
     """The member screen in one call."""
     return await screen_response(request, path_uuid(request, "member_id"))
+
+
+async def get_member_by_session(request: web.Request) -> web.StreamResponse | None:
+    """The member screen in the same statement as the session check (None: take the usual way)."""
+    session = session_params(request)
+    try:
+        member_id = uuid.UUID(request.match_info["member_id"])
+    except ValueError:
+        return None  # the usual way answers 401 or 404, in that order
+    if session is None:
+        return None
+    async with connection_cursor(request.app[POOL]) as cur:
+        document = await load_screen_json_by_session(
+            cur, member_id, session, request_id=request[REQUEST_ID]
+        )
+    if document is None:
+        return None
+    return web.Response(body=document, content_type="application/json")
 
 
 async def _apply_patch(cur: Cursor, member_id: uuid.UUID, patch: MemberPatch) -> None:
@@ -161,6 +180,7 @@ def setup(app: web.Application) -> None:
                 "The member screen",
                 "members",
                 responses={200: MemberScreen},
+                fast_path=get_member_by_session,
             ),
             Endpoint(
                 "PATCH",

@@ -63,8 +63,11 @@ async def create_session(cur: Cursor, user_id: uuid.UUID) -> NewSession:
     return session
 
 
-LIVE_SESSION_SQL = """
-    WITH live AS (
+# The live session of a token hash as CTE `live` (user id, email, full_name, role, csrf_token),
+# touching `last_seen_at` at most every TOUCH_EVERY_SECONDS. Statements that authenticate and
+# act in one round trip start with these CTEs (see `bff.member_screen`).
+LIVE_SESSION_CTES = """
+    live AS (
         SELECT s.token_hash, s.csrf_token, s.last_seen_at, u.id, u.email, u.full_name, u.role
           FROM user_sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = %(hash)s AND s.revoked_at IS NULL
@@ -76,8 +79,10 @@ LIVE_SESSION_SQL = """
          WHERE token_hash = %(hash)s
            AND token_hash IN (SELECT token_hash FROM live WHERE last_seen_at < now() - %(touch)s)
     )
-    SELECT id, email, full_name, role, csrf_token FROM live
 """
+LIVE_SESSION_SQL = (
+    "WITH" + LIVE_SESSION_CTES + "SELECT id, email, full_name, role, csrf_token FROM live"  # noqa: S608 - constant SQL
+)
 LIVE_SESSION_TYPES = {
     "hash": "bytea",
     "idle": "interval",

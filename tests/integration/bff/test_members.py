@@ -245,3 +245,44 @@ async def test_admins_create_users_with_the_password_policy(client, team):
     assert created.status == 201
     assert again.status == 409
     assert email in [user["email"] for user in listed["items"]]
+
+
+async def _views_of(pool, member_id: str) -> list[tuple]:
+    return [row for row in await _audit_rows(pool, member_id) if row[1] == "view"]
+
+
+async def test_the_member_screen_checks_the_session_in_the_same_statement(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+
+    seen = await team.advisor.get(f"/api/v1/members/{member_id}")
+    by_admin = await team.admin.get(f"/api/v1/members/{member_id}")
+    by_other = await team.other_advisor.get(f"/api/v1/members/{member_id}")
+    stranger = await client.get(
+        f"/api/v1/members/{member_id}", headers={"Cookie": "origin_session=not-a-session"}
+    )
+    malformed_id_without_session = await client.get("/api/v1/members/not-a-uuid")
+
+    assert (seen.status, by_admin.status, by_other.status) == (200, 200, 404)
+    assert (stranger.status, malformed_id_without_session.status) == (401, 401)
+    assert await _views_of(pool, member_id) == [  # one row per shown screen, none for refusals
+        (team.advisor.user["id"], "view", "member_screen", seen.headers["X-Request-ID"]),
+        (team.admin.user["id"], "view", "member_screen", by_admin.headers["X-Request-ID"]),
+    ]
+
+
+async def test_a_signed_out_or_disabled_users_cookie_no_longer_opens_the_screen(
+    client, pool, team
+):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+    assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 200
+    assert (await team.admin.get(f"/api/v1/members/{member_id}")).status == 200
+
+    assert (await team.advisor.post("/api/v1/auth/logout")).status == 204
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "UPDATE users SET disabled_at = now() WHERE id = %s", (team.admin.user["id"],)
+        )
+
+    assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 401
+    assert (await team.admin.get(f"/api/v1/members/{member_id}")).status == 401
+    assert len(await _views_of(pool, member_id)) == 2
