@@ -1,0 +1,103 @@
+"""Group commit against the real Postgres: batching, per-item results, failure isolation, drain."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+
+import psycopg2
+import pytest
+
+from shared.database import Cursor, Pool, transaction
+from shared.group_commit import GroupCommit, GroupCommitClosed
+
+
+@pytest.fixture
+async def table(pool: Pool) -> AsyncIterator[str]:
+    name = f"group_commit_{uuid.uuid4().hex[:12]}"
+    async with transaction(pool) as cur:
+        await cur.execute(f"CREATE TABLE {name} (id serial PRIMARY KEY, label text NOT NULL)")
+    yield name
+    async with transaction(pool) as cur:
+        await cur.execute(f"DROP TABLE {name}")
+
+
+def inserting(table: str, batches: list[int]):
+    async def write(cur: Cursor, labels: Sequence[str]) -> list[int]:
+        batches.append(len(labels))
+        await cur.execute(
+            f"INSERT INTO {table} (label) SELECT unnest(%s::text[]) RETURNING id",
+            (list(labels),),
+        )
+        return [row[0] for row in await cur.fetchall()]
+
+    return write
+
+
+async def stored(pool: Pool, table: str) -> list[str]:
+    async with transaction(pool) as cur:
+        await cur.execute(f"SELECT label FROM {table} ORDER BY id")
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def test_concurrent_items_share_commits_and_each_gets_its_own_result(pool, table):
+    batches: list[int] = []
+    writer = GroupCommit(pool, inserting(table, batches), name="test", writers=1)
+    writer.start()
+    try:
+        lone = await writer.submit("lone")
+        ids = await asyncio.gather(*(writer.submit(f"item-{n}") for n in range(200)))
+    finally:
+        await writer.close()
+
+    assert batches[0] == 1  # nothing waits for company: a lone item is written at once
+    assert sum(batches) == 201 and len(batches) < 100  # the 200 shared a few transactions
+    labels = await stored(pool, table)
+    assert sorted(labels) == sorted(["lone", *(f"item-{n}" for n in range(200))])
+    assert len({lone, *ids}) == 201  # each submitter got the id of its own row
+
+
+async def test_a_bad_item_fails_alone_and_the_rest_of_its_batch_is_written(pool, table):
+    batches: list[int] = []
+    writer = GroupCommit(pool, inserting(table, batches), name="test", writers=1)
+    writer.start()
+    try:
+        results = await asyncio.gather(
+            *(writer.submit(label) for label in ["a", "b", "bad\x00label", "c", "d"]),
+            return_exceptions=True,
+        )
+    finally:
+        await writer.close()
+
+    assert isinstance(results[2], ValueError | psycopg2.Error)
+    assert all(isinstance(result, int) for index, result in enumerate(results) if index != 2)
+    assert sorted(await stored(pool, table)) == ["a", "b", "c", "d"]
+
+
+async def test_close_writes_what_is_pending_and_then_refuses(pool, table):
+    writer = GroupCommit(pool, inserting(table, []), name="test")
+    writer.start()
+    waiting = [asyncio.ensure_future(writer.submit(f"late-{n}")) for n in range(20)]
+    await asyncio.sleep(0)
+
+    await writer.close()
+
+    assert all(isinstance(task.result(), int) for task in waiting)
+    assert len(await stored(pool, table)) == 20
+    with pytest.raises(GroupCommitClosed):
+        await writer.submit("after close")
+
+
+async def test_a_cancelled_submitter_still_has_its_item_written(pool, table):
+    writer = GroupCommit(pool, inserting(table, []), name="test")
+    writer.start()
+    try:
+        task = asyncio.ensure_future(writer.submit("abandoned"))
+        await asyncio.sleep(0)
+        task.cancel()
+        await writer.submit("next")
+    finally:
+        await writer.close()
+
+    assert sorted(await stored(pool, table)) == ["abandoned", "next"]
