@@ -1,12 +1,14 @@
 """bff benchmark: the member screen beside a one-SELECT aiohttp reference, and login latency.
 
-    .venv/bin/python -m bench.bff [--members 10000] [--connections 64] [--seconds 15]
+    .venv/bin/python -m bench.bff [--members 10000] [--connections 64] [--seconds 15] [--rounds 3]
 
 It creates its own database and vhost, seeds the members (with profiles) for one
 advisor, runs the bff (`python -m bff`) and a reference aiohttp app (one
 primary-key SELECT through aiopg, same pool size) as separate processes, and
 drives both with the same closed-loop client: N connections, each sending the next
-request when the previous answers, for the same duration. It prints requests/s and
+request when the previous answers, for the same duration, split into alternating
+rounds (reference, bff, reference, ...) so that drift of a shared machine weighs on
+both sides alike. It prints requests/s and
 p50/p99 for `GET /api/v1/members/{id}` and for the reference, their ratio, and the
 p99 of sign-in (argon2id) at a lower concurrency.
 """
@@ -20,6 +22,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -134,6 +137,28 @@ async def drive(
     return len(latencies) / elapsed, latencies, errors
 
 
+Run = Callable[[float], Awaitable[tuple[float, list[float], int]]]
+
+
+async def alternate(
+    reference: Run, ours: Run, *, seconds: float, rounds: int
+) -> tuple[float, list[float], int, float, list[float], int]:
+    """Both sides in alternating slices, so a drift of the machine (another tenant, a
+    checkpoint, autovacuum) weighs on both alike: rates are averaged over the rounds,
+    latencies pooled."""
+    totals: dict[str, tuple[float, list[float], int]] = {"ref": (0.0, [], 0), "ours": (0.0, [], 0)}
+    for _ in range(rounds):
+        for side, run in (("ref", reference), ("ours", ours)):
+            rate, latencies, errors = await run(seconds / rounds)
+            total_rate, all_latencies, total_errors = totals[side]
+            totals[side] = (
+                total_rate + rate / rounds,
+                all_latencies + latencies,
+                total_errors + errors,
+            )
+    return (*totals["ref"], *totals["ours"])
+
+
 async def login_latencies(base_url: str, email: str, count: int, concurrency: int) -> list[float]:
     latencies: list[float] = []
     semaphore = asyncio.Semaphore(concurrency)
@@ -206,12 +231,22 @@ async def run(args: argparse.Namespace) -> None:
         def reference_url() -> str:
             return f"{reference.url}/members/{random.choice(member_ids)}"
 
-        common = {"connections": args.connections, "seconds": args.seconds}
-        print(f"warming up, then {args.seconds:.0f} s each at {args.connections} connections")
+        print(
+            f"warming up, then {args.seconds:.0f} s each at {args.connections} connections,"
+            f" in {args.rounds} alternating rounds"
+        )
         await drive(reference_url, connections=args.connections, seconds=3, headers={})
         await drive(bff_url, connections=args.connections, seconds=3, headers=headers)
-        ref_rate, ref_lat, ref_err = await drive(reference_url, headers={}, **common)
-        bff_rate, bff_lat, bff_err = await drive(bff_url, headers=headers, **common)
+        ref_rate, ref_lat, ref_err, bff_rate, bff_lat, bff_err = await alternate(
+            lambda seconds: drive(
+                reference_url, headers={}, connections=args.connections, seconds=seconds
+            ),
+            lambda seconds: drive(
+                bff_url, headers=headers, connections=args.connections, seconds=seconds
+            ),
+            seconds=args.seconds,
+            rounds=args.rounds,
+        )
         report("reference (1 PK SELECT, aiopg)", ref_rate, ref_lat, ref_err)
         report("bff GET /api/v1/members/{id}", bff_rate, bff_lat, bff_err)
         print(f"{'bff / reference throughput':<34} {bff_rate / ref_rate:8.0%}")
@@ -245,6 +280,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating slices per side")
     parser.add_argument("--logins", type=int, default=200)
     parser.add_argument("--login-concurrency", type=int, default=8)
     parser.add_argument("--reference-server", metavar="DSN")

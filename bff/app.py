@@ -24,6 +24,7 @@ from bff import (
     signup,
     tools,
 )
+from bff.audit import audit_writer_context
 from bff.gateway_client import TIMEOUT, GatewayClient
 from bff.keys import CLOCK, ENDPOINTS, GATEWAY, LIMITS
 from bff.limits import Limits
@@ -70,6 +71,7 @@ def create_app(
     app[CLOCK] = clock
     app[ENDPOINTS] = []
     app.cleanup_ctx.append(_gateway_client(gateway_transport))
+    app.cleanup_ctx.append(audit_writer_context)
     for setup in ROUTE_SETUPS:
         setup(app)
     return app

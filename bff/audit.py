@@ -1,22 +1,27 @@
 """The access audit: who saw or changed which member's data, and in which request.
 
 `audit_log` is append-only (a trigger refuses updates and deletes). Rows are
-written in the same transaction as the change they describe; the member
-screen writes its own row inside its read statement (see `bff.member_screen`).
+written in the same transaction as the change they describe. A view changes
+nothing, so its row goes through the app's `AUDIT_WRITER` (group commit: the
+views of concurrent requests share one transaction) and the screen is sent only
+once that row is committed.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from bff.keys import CURRENT_USER
+from bff.keys import AUDIT_WRITER, CURRENT_USER
 from shared.database import Cursor
-from shared.web.keys import REQUEST_ID
+from shared.group_commit import GroupCommit
+from shared.web.keys import POOL, REQUEST_ID
 
 
 class AuditAction(StrEnum):
@@ -40,6 +45,52 @@ class AuditEntry(BaseModel):
     resource: str
     request_id: str | None
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    """A view to audit: who saw which member's what, in which request."""
+
+    actor_id: uuid.UUID
+    member_id: uuid.UUID
+    resource: str
+    request_id: str
+
+
+async def write_views(cur: Cursor, rows: Sequence[ViewRow]) -> list[None]:
+    """Append the view rows of one group commit in one statement."""
+    await cur.execute(
+        "INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)"
+        " SELECT actor, member, %s, resource, request"
+        " FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[])"
+        "   AS t(actor, member, resource, request)",
+        (
+            AuditAction.VIEW.value,
+            [str(row.actor_id) for row in rows],
+            [str(row.member_id) for row in rows],
+            [row.resource for row in rows],
+            [row.request_id for row in rows],
+        ),
+    )
+    return [None] * len(rows)
+
+
+async def record_view(
+    request: web.Request, *, actor_id: uuid.UUID, member_id: uuid.UUID, resource: str
+) -> None:
+    """Audit a view and return once its row is committed (before the data is sent)."""
+    await request.app[AUDIT_WRITER].submit(
+        ViewRow(actor_id, member_id, resource, request[REQUEST_ID])
+    )
+
+
+async def audit_writer_context(app: web.Application) -> AsyncIterator[None]:
+    """`cleanup_ctx`: the group-commit writer of view rows (pending rows written on close)."""
+    writer: GroupCommit[ViewRow, None] = GroupCommit(app[POOL], write_views, name="audit-views")
+    writer.start()
+    app[AUDIT_WRITER] = writer
+    yield
+    await writer.close()
 
 
 async def record(

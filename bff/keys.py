@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bff.limits import Limits
+from shared.group_commit import GroupCommit
 from shared.identity.sessions import SessionUser
 
 if TYPE_CHECKING:
     from bff.api import Endpoint
+    from bff.audit import ViewRow
     from bff.gateway_client import GatewayClient
 
 CURRENT_USER = web.RequestKey("current_user", SessionUser)
@@ -20,3 +22,4 @@ LIMITS = web.AppKey("limits", Limits)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints")
 GATEWAY: web.AppKey[GatewayClient] = web.AppKey("gateway_client")
+AUDIT_WRITER: web.AppKey[GroupCommit[ViewRow, None]] = web.AppKey("audit_writer")

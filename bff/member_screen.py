@@ -1,15 +1,16 @@
-"""The member screen in one round trip: one statement reads everything and audits the view.
+"""The member screen in one statement: everything the screen shows, read in one round trip.
 
-The statement only finds the member when the user may see them; its audit row is
-written by a data-modifying CTE of the same statement, so a screen is never shown
-without its audit row. Money leaves Postgres as text so it never passes through a
-float; the wellness score is computed here from the stored profile.
+The statement only finds the member when the user may see them. Its caller audits
+the view before sending the screen (`bff.audit.record_view`). Money leaves Postgres
+as text so it never passes through a float; the wellness score is computed here
+from the stored profile.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -37,9 +38,6 @@ WITH /*session*/ m AS (
       LEFT JOIN employers e ON e.id = m.employer_id
       LEFT JOIN users a ON a.id = m.advisor_id
      WHERE m.id = %(member)s AND (/*is_admin*/ OR m.advisor_id = /*viewer*/)
-), audit AS (
-    INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)
-    SELECT /*viewer*/, id, 'view', 'member_screen', %(request)s FROM m
 )
 SELECT json_build_object(
     'member', json_build_object(
@@ -51,13 +49,11 @@ SELECT json_build_object(
         'advisor', CASE WHEN m.advisor_id IS NULL THEN NULL
                         ELSE json_build_object('id', m.advisor_id, 'full_name', m.advisor_name)
                    END),
-    'profile', (
-        SELECT json_build_object(
+    'profile', CASE WHEN p.member_id IS NULL THEN NULL ELSE json_build_object(
             'age', p.age, 'dependents', p.dependents,
             'annual_income', p.annual_income::text, 'monthly_costs', p.monthly_costs::text,
             'marital_status', p.marital_status, 'houses', p.houses, 'vehicles', p.vehicles,
-            'risk_answers', p.risk_answers)
-          FROM member_profiles p WHERE p.member_id = m.id),
+            'risk_answers', p.risk_answers) END,
     'risk_profile', (
         SELECT json_build_object(
             'id', r.id, 'computed_at', r.computed_at, 'profile', r.result, 'lines', r.explanation)
@@ -96,15 +92,15 @@ SELECT json_build_object(
              WHERE n.member_id = m.id
              ORDER BY n.created_at DESC LIMIT %(notes)s) x), '[]'::json)
 )::text,
-    (SELECT p.annual_income::text FROM member_profiles p WHERE p.member_id = m.id),
-    (SELECT p.monthly_costs::text FROM member_profiles p WHERE p.member_id = m.id)
-FROM m
+    p.annual_income::text,
+    p.monthly_costs::text,
+    /*viewer*/
+FROM m LEFT JOIN member_profiles p ON p.member_id = m.id
 """
 
 
 _SCREEN_PARAMS = {
     "member": "uuid",
-    "request": "text",
     "appointments": "int",
     "messages": "int",
     "notes": "int",
@@ -145,9 +141,15 @@ def wellness_of(annual_income: str | None, monthly_costs: str | None) -> Wellnes
     return assess_wellness(WellnessInput(annual_income=income, monthly_costs=costs))
 
 
-async def load_screen_json(
-    cur: Cursor, member_id: uuid.UUID, user: SessionUser, *, request_id: str
-) -> bytes | None:
+@dataclass(frozen=True)
+class Screen:
+    """A rendered member screen and who it was read for (to audit the view)."""
+
+    document: bytes
+    viewer_id: uuid.UUID
+
+
+async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser) -> Screen | None:
     """The `MemberScreen` document of a member the user may see, or None.
 
     Postgres renders the JSON; only the wellness score is computed here and spliced in,
@@ -155,36 +157,29 @@ async def load_screen_json(
     """
     await _PREPARED_SCREEN.execute(
         cur,
-        {
-            "member": str(member_id),
-            "admin": user.is_admin,
-            "user": str(user.id),
-            "request": request_id,
-            **_LIMITS,
-        },
+        {"member": str(member_id), "admin": user.is_admin, "user": str(user.id), **_LIMITS},
     )
-    return _document(await cur.fetchone())
+    return _screen(await cur.fetchone())
 
 
 async def load_screen_json_by_session(
-    cur: Cursor, member_id: uuid.UUID, session: Mapping[str, Any], *, request_id: str
-) -> bytes | None:
+    cur: Cursor, member_id: uuid.UUID, session: Mapping[str, Any]
+) -> Screen | None:
     """The screen when `session` (`live_session_params`) is live and may see the member.
 
     None covers every other case (no live session, a member not theirs or missing);
     the caller then authenticates the usual way to answer 401 or 404.
     """
-    await _PREPARED_SESSION_SCREEN.execute(
-        cur, {"member": str(member_id), "request": request_id, **_LIMITS, **session}
-    )
-    return _document(await cur.fetchone())
+    await _PREPARED_SESSION_SCREEN.execute(cur, {"member": str(member_id), **_LIMITS, **session})
+    return _screen(await cur.fetchone())
 
 
-def _document(row: tuple[Any, ...] | None) -> bytes | None:
+def _screen(row: tuple[Any, ...] | None) -> Screen | None:
     """The screen JSON with the wellness score spliced in, from a screen statement's row."""
     if row is None:
         return None
-    screen, annual_income, monthly_costs = row
+    screen, annual_income, monthly_costs, viewer_id = row
     wellness = wellness_of(annual_income, monthly_costs)
     wellness_json = wellness.model_dump_json() if wellness is not None else "null"
-    return f'{screen.rstrip().removesuffix("}")}, "wellness": {wellness_json}}}'.encode()
+    document = f'{screen.rstrip().removesuffix("}")}, "wellness": {wellness_json}}}'
+    return Screen(document.encode(), uuid.UUID(str(viewer_id)))

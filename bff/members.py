@@ -31,10 +31,10 @@ from bff.member_models import (
     NoteOut,
     PersonRef,
 )
-from bff.member_screen import load_screen_json, load_screen_json_by_session
+from bff.member_screen import Screen, load_screen_json, load_screen_json_by_session
 from bff.session_auth import session_params
 from shared.database import Cursor, connection_cursor, transaction
-from shared.web.keys import POOL, REQUEST_ID
+from shared.web.keys import POOL
 
 _CONTACT_FIELDS = ("phone_e164", "sms_opt_in")
 _PROFILE_FIELDS = (
@@ -53,12 +53,18 @@ _JSON_FIELDS = ("houses", "vehicles", "risk_answers")
 async def screen_response(request: web.Request, member_id: uuid.UUID) -> web.Response:
     """The member screen (auditing the view), or 404 when the user may not see the member."""
     async with connection_cursor(request.app[POOL]) as cur:
-        document = await load_screen_json(
-            cur, member_id, request[CURRENT_USER], request_id=request[REQUEST_ID]
-        )
-    if document is None:
+        screen = await load_screen_json(cur, member_id, request[CURRENT_USER])
+    if screen is None:
         raise not_found()
-    return web.Response(body=document, content_type="application/json")
+    return await _audited(request, member_id, screen)
+
+
+async def _audited(request: web.Request, member_id: uuid.UUID, screen: Screen) -> web.Response:
+    """The screen as a response, once its view is in the audit log."""
+    await audit.record_view(
+        request, actor_id=screen.viewer_id, member_id=member_id, resource="member_screen"
+    )
+    return web.Response(body=screen.document, content_type="application/json")
 
 
 async def get_members(request: web.Request) -> web.StreamResponse:
@@ -84,12 +90,10 @@ async def get_member_by_session(request: web.Request) -> web.StreamResponse | No
     if session is None:
         return None
     async with connection_cursor(request.app[POOL]) as cur:
-        document = await load_screen_json_by_session(
-            cur, member_id, session, request_id=request[REQUEST_ID]
-        )
-    if document is None:
+        screen = await load_screen_json_by_session(cur, member_id, session)
+    if screen is None:
         return None
-    return web.Response(body=document, content_type="application/json")
+    return await _audited(request, member_id, screen)
 
 
 async def _apply_patch(cur: Cursor, member_id: uuid.UUID, patch: MemberPatch) -> None:
