@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from shared.database import Cursor
+from shared.group_commit import GroupCommit
 from shared.messaging.envelope import Envelope
+from shared.web.keys import POOL
 from shared.web.problems import problem_response
 
 log = logging.getLogger(__name__)
@@ -77,34 +80,77 @@ async def store_event(
     return int(row[0]) if row is not None else None
 
 
-async def store_event_with(
-    cur: Cursor, envelope: Envelope, *, provider: str, key: str, event_type: str, payload: bytes
-) -> bool:
-    """Store the raw event and, only if it is new, its outbox event: one atomic statement.
+@dataclass(frozen=True)
+class IncomingEvent:
+    """A verified webhook to store once, with the event to emit when it is new."""
 
-    One round trip instead of four (BEGIN, two INSERTs, COMMIT) on the hottest path;
-    Postgres runs a statement's data-modifying CTEs atomically, so run it in autocommit.
+    provider: str
+    key: str
+    event_type: str
+    payload: bytes
+    envelope: Envelope
+
+
+INTAKE: web.AppKey[GroupCommit[IncomingEvent, bool]] = web.AppKey("webhook_intake")
+
+
+async def store_events(cur: Cursor, events: Sequence[IncomingEvent]) -> list[bool]:
+    """Store a group commit's raw events and, for each new one, its outbox event.
+
+    Returns per event whether it was new. The same event twice in one batch is
+    stored once (the later copy is a duplicate). Rows go in key order, so two
+    batches that share keys take their locks in the same order and never deadlock.
     """
+    first: dict[tuple[str, str], IncomingEvent] = {}
+    for event in events:
+        first.setdefault((event.provider, event.key), event)
+    rows = sorted(first.values(), key=lambda event: (event.provider, event.key))
     await cur.execute(
-        "WITH stored AS ("
+        "WITH input AS ("
+        " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[],"
+        "                      %s::uuid[], %s::text[], %s::text[], %s::text[])"
+        "   WITH ORDINALITY AS t(provider, event_key, event_type, payload,"
+        "                        message_id, type, correlation_id, body, position)),"
+        " stored AS ("
         " INSERT INTO webhook_events (provider, event_key, event_type, payload)"
-        " VALUES (%s, %s, %s, %s) ON CONFLICT (provider, event_key) DO NOTHING RETURNING id),"
-        " queued AS (INSERT INTO outbox (message_id, event_type, correlation_id, body)"
-        " SELECT %s, %s, %s, %s FROM stored)"
-        " SELECT count(*) FROM stored",
+        " SELECT provider, event_key, event_type, payload FROM input ORDER BY position"
+        " ON CONFLICT (provider, event_key) DO NOTHING RETURNING provider, event_key),"
+        " queued AS ("
+        " INSERT INTO outbox (message_id, event_type, correlation_id, body)"
+        " SELECT i.message_id, i.type, i.correlation_id, i.body"
+        " FROM input i JOIN stored s USING (provider, event_key) ORDER BY i.position)"
+        " SELECT provider, event_key FROM stored",
         (
-            provider,
-            key,
-            event_type,
-            payload.decode("utf-8", errors="replace"),
-            str(envelope.id),
-            envelope.type,
-            envelope.correlation_id,
-            envelope.to_json(),
+            [event.provider for event in rows],
+            [event.key for event in rows],
+            [event.event_type for event in rows],
+            [event.payload.decode("utf-8", errors="replace") for event in rows],
+            [str(event.envelope.id) for event in rows],
+            [event.envelope.type for event in rows],
+            [event.envelope.correlation_id for event in rows],
+            [event.envelope.to_json() for event in rows],
         ),
     )
-    row = await cur.fetchone()
-    return bool(row[0])
+    new = {(provider, key) for provider, key in await cur.fetchall()}
+    return [
+        first[(event.provider, event.key)] is event and (event.provider, event.key) in new
+        for event in events
+    ]
+
+
+async def intake_context(app: web.Application) -> AsyncIterator[None]:
+    """`cleanup_ctx`: the group-commit writer of verified events (pending ones written on close).
+
+    Concurrent webhooks share one transaction instead of paying a commit each; every
+    provider still gets its 200 only once its event is committed.
+    """
+    writer: GroupCommit[IncomingEvent, bool] = GroupCommit(
+        app[POOL], store_events, name="webhook-intake"
+    )
+    writer.start()
+    app[INTAKE] = writer
+    yield
+    await writer.close()
 
 
 def acknowledged(request: web.Request, provider: str, stored: bool) -> web.Response:

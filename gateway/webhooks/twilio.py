@@ -18,15 +18,16 @@ from aiohttp import web
 from connectors.sms import SIGNATURE_HEADER, MessageStatus, StatusCallback
 from gateway.providers import PROVIDERS, public_url
 from gateway.webhooks.intake import (
+    INTAKE,
+    IncomingEvent,
     acknowledged,
     event_key,
     read_body,
     refuse,
     store_event,
-    store_event_with,
     unreadable,
 )
-from shared.database import Cursor, connection_cursor, transaction
+from shared.database import Cursor, transaction
 from shared.events import SmsStatusChanged
 from shared.messaging import outbox
 from shared.web.keys import POOL, SETTINGS
@@ -84,15 +85,9 @@ async def receive(request: web.Request) -> web.Response:
             error_code=callback.error_code,
         )
         envelope = event_for_request(request, data, name="sms.status_changed")
-        async with connection_cursor(request.app[POOL]) as cur:
-            stored = await store_event_with(
-                cur,
-                envelope,
-                provider=PROVIDER,
-                key=event_key(key),
-                event_type=event_type,
-                payload=body,
-            )
+        stored = await request.app[INTAKE].submit(
+            IncomingEvent(PROVIDER, event_key(key), event_type, body, envelope)
+        )
         return acknowledged(request, PROVIDER, stored)
     async with transaction(request.app[POOL]) as cur:
         stored_id = await store_event(
