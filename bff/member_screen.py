@@ -8,6 +8,7 @@ from the stored profile.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from bff.prepared import PreparedStatement
 from shared.database import Cursor
 from shared.domain.wellness import WellnessAssessment, WellnessInput, assess_wellness
-from shared.identity.sessions import LIVE_SESSION_CTES, LIVE_SESSION_TYPES, SessionUser
+from shared.identity.sessions import LIVE_SESSION_CTE, LIVE_SESSION_TYPES, SessionUser
 
 RECENT_MESSAGES = 20
 RECENT_NOTES = 50
@@ -28,6 +29,7 @@ UPCOMING_APPOINTMENTS = 20
 _SESSION = "/*session*/"
 _IS_ADMIN = "/*is_admin*/"
 _VIEWER = "/*viewer*/"
+_STALE = "/*stale*/"  # whether the viewer's session is due a touch
 
 _SCREEN = """
 WITH /*session*/ m AS (
@@ -94,7 +96,8 @@ SELECT json_build_object(
 )::text,
     p.annual_income::text,
     p.monthly_costs::text,
-    /*viewer*/
+    /*viewer*/,
+    /*stale*/
 FROM m LEFT JOIN member_profiles p ON p.member_id = m.id
 """
 
@@ -116,7 +119,8 @@ _PREPARED_SCREEN = PreparedStatement(
     "bff_member_screen",
     _SCREEN.replace(_SESSION, "")
     .replace(_IS_ADMIN, "%(admin)s")
-    .replace(_VIEWER, "%(user)s::uuid"),
+    .replace(_VIEWER, "%(user)s::uuid")
+    .replace(_STALE, "false"),
     {**_SCREEN_PARAMS, "admin": "boolean", "user": "uuid"},
 )
 
@@ -124,9 +128,10 @@ _PREPARED_SCREEN = PreparedStatement(
 # its audit row in one round trip (the hot path of the advisor's polling member page).
 _PREPARED_SESSION_SCREEN = PreparedStatement(
     "bff_member_screen_by_session",
-    _SCREEN.replace(_SESSION, LIVE_SESSION_CTES + ",")
+    _SCREEN.replace(_SESSION, LIVE_SESSION_CTE + ",")
     .replace(_IS_ADMIN, "(SELECT role = 'admin' FROM live)")
-    .replace(_VIEWER, "(SELECT id FROM live)"),
+    .replace(_VIEWER, "(SELECT id FROM live)")
+    .replace(_STALE, "(SELECT stale FROM live)"),
     {**_SCREEN_PARAMS, **LIVE_SESSION_TYPES},
 )
 
@@ -141,12 +146,20 @@ def wellness_of(annual_income: str | None, monthly_costs: str | None) -> Wellnes
     return assess_wellness(WellnessInput(annual_income=income, monthly_costs=costs))
 
 
+@functools.lru_cache(maxsize=4096)
+def _wellness_json(annual_income: str | None, monthly_costs: str | None) -> str:
+    """The score as JSON; a pure function of the two figures, so kept for repeated profiles."""
+    wellness = wellness_of(annual_income, monthly_costs)
+    return wellness.model_dump_json() if wellness is not None else "null"
+
+
 @dataclass(frozen=True)
 class Screen:
     """A rendered member screen and who it was read for (to audit the view)."""
 
     document: bytes
     viewer_id: uuid.UUID
+    session_stale: bool  # read by session: that session is due `touch_session`
 
 
 async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser) -> Screen | None:
@@ -168,7 +181,8 @@ async def load_screen_json_by_session(
     """The screen when `session` (`live_session_params`) is live and may see the member.
 
     None covers every other case (no live session, a member not theirs or missing);
-    the caller then authenticates the usual way to answer 401 or 404.
+    the caller then authenticates the usual way to answer 401 or 404. The statement
+    only reads: the caller touches the session when the screen says it is stale.
     """
     await _PREPARED_SESSION_SCREEN.execute(cur, {"member": str(member_id), **_LIMITS, **session})
     return _screen(await cur.fetchone())
@@ -178,8 +192,7 @@ def _screen(row: tuple[Any, ...] | None) -> Screen | None:
     """The screen JSON with the wellness score spliced in, from a screen statement's row."""
     if row is None:
         return None
-    screen, annual_income, monthly_costs, viewer_id = row
-    wellness = wellness_of(annual_income, monthly_costs)
-    wellness_json = wellness.model_dump_json() if wellness is not None else "null"
+    screen, annual_income, monthly_costs, viewer_id, session_stale = row
+    wellness_json = _wellness_json(annual_income, monthly_costs)
     document = f'{screen.rstrip().removesuffix("}")}, "wellness": {wellness_json}}}'
-    return Screen(document.encode(), uuid.UUID(str(viewer_id)))
+    return Screen(document.encode(), uuid.UUID(str(viewer_id)), bool(session_stale))

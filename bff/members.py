@@ -34,6 +34,7 @@ from bff.member_models import (
 from bff.member_screen import Screen, load_screen_json, load_screen_json_by_session
 from bff.session_auth import session_params
 from shared.database import Cursor, connection_cursor, transaction
+from shared.identity.sessions import touch_session
 from shared.web.keys import POOL
 
 _CONTACT_FIELDS = ("phone_e164", "sms_opt_in")
@@ -91,6 +92,8 @@ async def get_member_by_session(request: web.Request) -> web.StreamResponse | No
         return None
     async with connection_cursor(request.app[POOL]) as cur:
         screen = await load_screen_json_by_session(cur, member_id, session)
+        if screen is not None and screen.session_stale:
+            await touch_session(cur, session["hash"])
     if screen is None:
         return None
     return await _audited(request, member_id, screen)

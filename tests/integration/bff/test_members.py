@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from bff.member_models import MemberScreen
@@ -286,3 +287,29 @@ async def test_a_signed_out_or_disabled_users_cookie_no_longer_opens_the_screen(
     assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 401
     assert (await team.admin.get(f"/api/v1/members/{member_id}")).status == 401
     assert len(await _views_of(pool, member_id)) == 2
+
+
+async def test_viewing_the_screen_keeps_an_idle_session_alive(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+    token_hash = hashlib.sha256(team.advisor.token.encode()).digest()
+
+    async def last_seen_age_seconds() -> float:
+        async with transaction(pool) as cur:
+            await cur.execute(
+                "SELECT EXTRACT(EPOCH FROM now() - last_seen_at) FROM user_sessions"
+                " WHERE token_hash = %s",
+                (token_hash,),
+            )
+            return float((await cur.fetchone())[0])
+
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "UPDATE user_sessions SET last_seen_at = now() - interval '10 minutes'"
+            " WHERE token_hash = %s",
+            (token_hash,),
+        )
+    assert await last_seen_age_seconds() > 590
+
+    assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 200
+
+    assert await last_seen_age_seconds() < 60
