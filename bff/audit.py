@@ -86,7 +86,9 @@ async def record_view(
 
 async def audit_writer_context(app: web.Application) -> AsyncIterator[None]:
     """`cleanup_ctx`: the group-commit writer of view rows (pending rows written on close)."""
-    writer: GroupCommit[ViewRow, None] = GroupCommit(app[POOL], write_views, name="audit-views")
+    writer: GroupCommit[ViewRow, None] = GroupCommit(
+        app[POOL], write_views, name="audit-views", one_statement=True
+    )
     writer.start()
     app[AUDIT_WRITER] = writer
     yield

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from shared.database import Cursor, Pool, transaction
+from shared.database import Cursor, Pool, connection_cursor, transaction
 from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,14 @@ class GroupCommit(Generic[T, R]):
         name: str,
         max_batch: int = 256,
         writers: int = 2,
+        one_statement: bool = False,
     ) -> None:
+        """`one_statement`: `write` runs a single statement, which Postgres applies atomically
+        by itself, so it is sent without BEGIN and COMMIT (one round trip instead of three)."""
         self.name = name
         self._pool = pool
         self._write = write
+        self._one_statement = one_statement
         self._max_batch = max_batch
         self._slots = asyncio.Semaphore(writers)
         self._pending: list[tuple[T, asyncio.Future[R]]] = []
@@ -136,8 +140,12 @@ class GroupCommit(Generic[T, R]):
                 future.set_result(result)
 
     async def _write_batch(self, items: list[T]) -> Sequence[R]:
-        async with transaction(self._pool) as cur:
-            results = await self._write(cur, items)
+        if self._one_statement:
+            async with connection_cursor(self._pool) as cur:
+                results = await self._write(cur, items)
+        else:
+            async with transaction(self._pool) as cur:
+                results = await self._write(cur, items)
         if len(results) != len(items):
             raise RuntimeError(f"{self.name}: {len(results)} results for {len(items)} items")
         self.batches += 1

@@ -145,7 +145,7 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
     provider still gets its 200 only once its event is committed.
     """
     writer: GroupCommit[IncomingEvent, bool] = GroupCommit(
-        app[POOL], store_events, name="webhook-intake"
+        app[POOL], store_events, name="webhook-intake", one_statement=True
     )
     writer.start()
     app[INTAKE] = writer

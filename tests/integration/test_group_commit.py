@@ -17,7 +17,10 @@ from shared.group_commit import GroupCommit, GroupCommitClosed
 async def table(pool: Pool) -> AsyncIterator[str]:
     name = f"group_commit_{uuid.uuid4().hex[:12]}"
     async with transaction(pool) as cur:
-        await cur.execute(f"CREATE TABLE {name} (id serial PRIMARY KEY, label text NOT NULL)")
+        await cur.execute(
+            f"CREATE TABLE {name} (id serial PRIMARY KEY,"
+            " label text NOT NULL CHECK (label <> 'refused'))"
+        )
     yield name
     async with transaction(pool) as cur:
         await cur.execute(f"DROP TABLE {name}")
@@ -41,9 +44,14 @@ async def stored(pool: Pool, table: str) -> list[str]:
         return [row[0] for row in await cur.fetchall()]
 
 
-async def test_concurrent_items_share_commits_and_each_gets_its_own_result(pool, table):
+@pytest.mark.parametrize("one_statement", [False, True])
+async def test_concurrent_items_share_commits_and_each_gets_its_own_result(
+    pool, table, one_statement
+):
     batches: list[int] = []
-    writer = GroupCommit(pool, inserting(table, batches), name="test", writers=1)
+    writer = GroupCommit(
+        pool, inserting(table, batches), name="test", writers=1, one_statement=one_statement
+    )
     writer.start()
     try:
         lone = await writer.submit("lone")
@@ -58,20 +66,28 @@ async def test_concurrent_items_share_commits_and_each_gets_its_own_result(pool,
     assert len({lone, *ids}) == 201  # each submitter got the id of its own row
 
 
-async def test_a_bad_item_fails_alone_and_the_rest_of_its_batch_is_written(pool, table):
+@pytest.mark.parametrize("one_statement", [False, True])
+async def test_a_bad_item_fails_alone_and_the_rest_of_its_batch_is_written(
+    pool, table, one_statement
+):
     batches: list[int] = []
-    writer = GroupCommit(pool, inserting(table, batches), name="test", writers=1)
+    writer = GroupCommit(
+        pool, inserting(table, batches), name="test", writers=1, one_statement=one_statement
+    )
     writer.start()
     try:
         results = await asyncio.gather(
-            *(writer.submit(label) for label in ["a", "b", "bad\x00label", "c", "d"]),
+            *(writer.submit(label) for label in ["a", "b", "bad\x00label", "c", "refused", "d"]),
             return_exceptions=True,
         )
     finally:
         await writer.close()
 
-    assert isinstance(results[2], ValueError | psycopg2.Error)
-    assert all(isinstance(result, int) for index, result in enumerate(results) if index != 2)
+    assert isinstance(results[2], ValueError)  # refused by the driver
+    assert isinstance(results[4], psycopg2.IntegrityError)  # refused by Postgres
+    assert all(
+        isinstance(result, int) for index, result in enumerate(results) if index not in (2, 4)
+    )
     assert sorted(await stored(pool, table)) == ["a", "b", "c", "d"]
 
 

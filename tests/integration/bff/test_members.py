@@ -5,9 +5,20 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+import psycopg2
+from aiohttp import DummyCookieJar
+
+import bff.audit
+from bff.app import create_app
 from bff.member_models import MemberScreen
 from shared.database import transaction
-from tests.integration.bff.builders import FULL_PROFILE, make_member, make_user, unique_email
+from tests.integration.bff.builders import (
+    FULL_PROFILE,
+    make_member,
+    make_user,
+    sign_in,
+    unique_email,
+)
 
 
 async def _audit_rows(pool, member_id: str) -> list[tuple]:
@@ -271,9 +282,7 @@ async def test_the_member_screen_checks_the_session_in_the_same_statement(client
     ]
 
 
-async def test_a_signed_out_or_disabled_users_cookie_no_longer_opens_the_screen(
-    client, pool, team
-):
+async def test_a_signed_out_or_disabled_users_cookie_no_longer_opens_the_screen(client, pool, team):
     member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
     assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 200
     assert (await team.admin.get(f"/api/v1/members/{member_id}")).status == 200
@@ -313,3 +322,21 @@ async def test_viewing_the_screen_keeps_an_idle_session_alive(client, pool, team
     assert (await team.advisor.get(f"/api/v1/members/{member_id}")).status == 200
 
     assert await last_seen_age_seconds() < 60
+
+
+async def test_no_screen_is_sent_when_its_view_cannot_be_audited(
+    aiohttp_client, settings, pool, monkeypatch
+):
+    async def audit_unavailable(cur, rows):
+        raise psycopg2.OperationalError("audit log unavailable")
+
+    monkeypatch.setattr(bff.audit, "write_views", audit_unavailable)
+    client = await aiohttp_client(create_app(settings), cookie_jar=DummyCookieJar())
+    advisor = await sign_in(client, (await make_user(pool)).email)
+    member_id = await make_member(pool, advisor_id=advisor.user["id"], profile=dict(FULL_PROFILE))
+
+    response = await advisor.get(f"/api/v1/members/{member_id}")
+
+    assert response.status == 500
+    assert response.content_type == "application/problem+json"
+    assert "120000" not in await response.text()
