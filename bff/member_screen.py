@@ -24,7 +24,11 @@ RECENT_MESSAGES = 20
 RECENT_NOTES = 50
 UPCOMING_APPOINTMENTS = 20
 
-# The screen statement names its viewer through three markers: where the viewer comes from
+# Lists with a LIMIT are sorted once, in their subquery: a plain json_agg over an ordered
+# subquery keeps that order (PostgREST relies on the same), and a second ORDER BY inside
+# the aggregate would sort again on every view.
+#
+# The screen statement names its viewer through markers: where the viewer comes from
 # (nothing, or the session CTEs), whether they are an admin, and their user id.
 _SESSION = "/*session*/"
 _IS_ADMIN = "/*is_admin*/"
@@ -75,24 +79,24 @@ SELECT json_build_object(
             ORDER BY li.created_at, li.id)
           FROM linked_items li WHERE li.member_id = m.id), '[]'::json),
     'appointments', coalesce((
-        SELECT json_agg(x ORDER BY x.starts_at) FROM (
+        SELECT json_agg(x) FROM (
             SELECT ap.id, ap.starts_at, ap.ends_at, ap.status, ap.source FROM appointments ap
              WHERE ap.member_id = m.id AND ap.status = 'booked' AND ap.ends_at > now()
-             ORDER BY ap.starts_at LIMIT %(appointments)s) x), '[]'::json),
+             ORDER BY ap.starts_at, ap.id LIMIT %(appointments)s) x), '[]'::json),
     'messages', coalesce((
-        SELECT json_agg(x ORDER BY x.created_at DESC, x.id) FROM (
+        SELECT json_agg(x) FROM (
             SELECT s.id, s.body, s.status, s.error_code, s.created_at, s.updated_at
               FROM sms_messages s WHERE s.member_id = m.id
-             ORDER BY s.created_at DESC LIMIT %(messages)s) x), '[]'::json),
+             ORDER BY s.created_at DESC, s.id LIMIT %(messages)s) x), '[]'::json),
     'notes', coalesce((
         SELECT json_agg(json_build_object(
             'id', x.id, 'body', x.body, 'created_at', x.created_at,
-            'author', json_build_object('id', x.author_id, 'full_name', x.author_name))
-            ORDER BY x.created_at DESC, x.id) FROM (
+            'author', json_build_object('id', x.author_id, 'full_name', x.author_name)))
+          FROM (
             SELECT n.id, n.body, n.created_at, n.author_id, u.full_name AS author_name
               FROM member_notes n JOIN users u ON u.id = n.author_id
              WHERE n.member_id = m.id
-             ORDER BY n.created_at DESC LIMIT %(notes)s) x), '[]'::json)
+             ORDER BY n.created_at DESC, n.id LIMIT %(notes)s) x), '[]'::json)
 )::text,
     p.annual_income::text,
     p.monthly_costs::text,

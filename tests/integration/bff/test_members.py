@@ -340,3 +340,36 @@ async def test_no_screen_is_sent_when_its_view_cannot_be_audited(
     assert response.status == 500
     assert response.content_type == "application/problem+json"
     assert "120000" not in await response.text()
+
+
+async def test_the_screen_lists_appointments_soonest_first_and_messages_and_notes_newest_first(
+    client, pool, team
+):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+    advisor_id = team.advisor.user["id"]
+    shuffled = [3, 1, 4, 0, 2]  # inserted out of order, so only the statement can order them
+    async with transaction(pool) as cur:
+        for n in shuffled:
+            await cur.execute(
+                "INSERT INTO member_notes (id, member_id, author_id, body, created_at)"
+                " VALUES (gen_random_uuid(), %s, %s, %s, now() - make_interval(hours => %s))",
+                (member_id, advisor_id, f"note {n}h ago", n),
+            )
+            await cur.execute(
+                "INSERT INTO sms_messages (id, member_id, body, created_at)"
+                " VALUES (gen_random_uuid(), %s, %s, now() - make_interval(hours => %s))",
+                (member_id, f"sms {n}h ago", n),
+            )
+            await cur.execute(
+                "INSERT INTO appointments (id, member_id, advisor_id, starts_at, ends_at, source)"
+                " VALUES (gen_random_uuid(), %s, %s, now() + make_interval(days => %s + 1),"
+                "         now() + make_interval(days => %s + 1, hours => 1), 'console')",
+                (member_id, advisor_id, n, n),
+            )
+
+    body = await (await team.advisor.get(f"/api/v1/members/{member_id}")).json()
+
+    assert [note["body"] for note in body["notes"]] == [f"note {n}h ago" for n in range(5)]
+    assert [sms["body"] for sms in body["messages"]] == [f"sms {n}h ago" for n in range(5)]
+    starts = [appointment["starts_at"] for appointment in body["appointments"]]
+    assert len(starts) == 5 and starts == sorted(starts)
