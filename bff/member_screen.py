@@ -1,24 +1,29 @@
 """The member screen in one statement: everything the screen shows, read in one round trip.
 
-The statement only finds the member when the user may see them. Its caller audits
-the view before sending the screen (`bff.audit.record_view`). Money leaves Postgres
-as text so it never passes through a float; the wellness score is computed here
-from the stored profile.
+The statements only find a member when the user may see them, and a screen is
+never sent before its view is in the audit log. The hot path (the member page,
+polled by session cookie) serves concurrent requests with one statement that
+checks each session, renders each screen and audits each view (group commit,
+`screens_by_session`); other callers audit through `bff.audit.record_view`.
+Money leaves Postgres as text so it never passes through a float; the wellness
+score is computed here from the stored profile.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from bff.prepared import PreparedStatement
 from shared.database import Cursor
 from shared.domain.wellness import WellnessAssessment, WellnessInput, assess_wellness
-from shared.identity.sessions import LIVE_SESSION_CTE, LIVE_SESSION_TYPES, SessionUser
+from shared.group_commit import BatchWrite
+from shared.identity.sessions import LIVE_SESSION_CONDITIONS, TOUCH_EVERY_SECONDS, SessionUser
 
 RECENT_MESSAGES = 20
 RECENT_NOTES = 50
@@ -27,25 +32,8 @@ UPCOMING_APPOINTMENTS = 20
 # Lists with a LIMIT are sorted once, in their subquery: a plain json_agg over an ordered
 # subquery keeps that order (PostgREST relies on the same), and a second ORDER BY inside
 # the aggregate would sort again on every view.
-#
-# The screen statement names its viewer through markers: where the viewer comes from
-# (nothing, or the session CTEs), whether they are an admin, and their user id.
-_SESSION = "/*session*/"
-_IS_ADMIN = "/*is_admin*/"
-_VIEWER = "/*viewer*/"
-_STALE = "/*stale*/"  # whether the viewer's session is due a touch
-
-_SCREEN = """
-WITH /*session*/ m AS (
-    SELECT m.id, m.full_name, m.email, m.phone_e164, m.country, m.sms_opt_in, m.access_type,
-           m.status, e.id AS employer_id, e.name AS employer_name,
-           a.id AS advisor_id, a.full_name AS advisor_name
-      FROM members m
-      LEFT JOIN employers e ON e.id = m.employer_id
-      LEFT JOIN users a ON a.id = m.advisor_id
-     WHERE m.id = %(member)s AND (/*is_admin*/ OR m.advisor_id = /*viewer*/)
-)
-SELECT json_build_object(
+_DOCUMENT = """
+json_build_object(
     'member', json_build_object(
         'id', m.id, 'full_name', m.full_name, 'email', m.email, 'phone_e164', m.phone_e164,
         'country', m.country, 'sms_opt_in', m.sms_opt_in, 'access_type', m.access_type,
@@ -99,44 +87,76 @@ SELECT json_build_object(
              ORDER BY n.created_at DESC, n.id LIMIT %(notes)s) x), '[]'::json)
 )::text,
     p.annual_income::text,
-    p.monthly_costs::text,
-    /*viewer*/,
-    /*stale*/
-FROM m LEFT JOIN member_profiles p ON p.member_id = m.id
+    p.monthly_costs::text
 """
+_MEMBER_COLUMNS = """
+    m.id, m.full_name, m.email, m.phone_e164, m.country, m.sms_opt_in, m.access_type, m.status,
+    e.id AS employer_id, e.name AS employer_name, a.id AS advisor_id, a.full_name AS advisor_name
+"""
+_MEMBER_JOINS = """
+    LEFT JOIN employers e ON e.id = m.employer_id
+    LEFT JOIN users a ON a.id = m.advisor_id
+"""
+_WITH_PROFILE = "FROM m LEFT JOIN member_profiles p ON p.member_id = m.id"
 
-
-_SCREEN_PARAMS = {
-    "member": "uuid",
-    "appointments": "int",
-    "messages": "int",
-    "notes": "int",
-}
+_LIMIT_TYPES = {"appointments": "int", "messages": "int", "notes": "int"}
 _LIMITS = {
     "appointments": UPCOMING_APPOINTMENTS,
     "messages": RECENT_MESSAGES,
     "notes": RECENT_NOTES,
 }
 
-# The viewer is a user the caller already authenticated.
+# One member for a user the caller already authenticated (the view is audited by the caller).
 _PREPARED_SCREEN = PreparedStatement(
     "bff_member_screen",
-    _SCREEN.replace(_SESSION, "")
-    .replace(_IS_ADMIN, "%(admin)s")
-    .replace(_VIEWER, "%(user)s::uuid")
-    .replace(_STALE, "false"),
-    {**_SCREEN_PARAMS, "admin": "boolean", "user": "uuid"},
+    f"""
+    WITH m AS (
+        SELECT {_MEMBER_COLUMNS} FROM members m {_MEMBER_JOINS}
+         WHERE m.id = %(member)s AND (%(admin)s OR m.advisor_id = %(user)s::uuid)
+    )
+    SELECT {_DOCUMENT}, %(user)s::uuid {_WITH_PROFILE}
+    """,  # noqa: S608 - constant SQL
+    {"member": "uuid", "admin": "boolean", "user": "uuid", **_LIMIT_TYPES},
 )
 
-# The viewer is the live session of a cookie: authentication, visibility, the screen and
-# its audit row in one round trip (the hot path of the advisor's polling member page).
-_PREPARED_SESSION_SCREEN = PreparedStatement(
-    "bff_member_screen_by_session",
-    _SCREEN.replace(_SESSION, LIVE_SESSION_CTE + ",")
-    .replace(_IS_ADMIN, "(SELECT role = 'admin' FROM live)")
-    .replace(_VIEWER, "(SELECT id FROM live)")
-    .replace(_STALE, "(SELECT stale FROM live)"),
-    {**_SCREEN_PARAMS, **LIVE_SESSION_TYPES},
+# Many requests at once, each a session cookie and a member: for every live session that may
+# see its member, the screen, in request order (`position`), with its audit row written and a
+# stale session touched by the same statement. One round trip and one commit serve them all.
+_PREPARED_SCREENS_BY_SESSION = PreparedStatement(
+    "bff_member_screens_by_session",
+    f"""
+    WITH request AS (
+        SELECT * FROM unnest(%(hashes)s, %(members)s::uuid[], %(request_ids)s)
+          WITH ORDINALITY AS r(token_hash, member_id, request_id, position)
+    ), live AS (
+        SELECT r.position, r.token_hash, r.member_id, r.request_id, u.id AS viewer_id,
+               u.role = 'admin' AS is_admin, s.last_seen_at < now() - %(touch)s AS stale
+          FROM request r
+          JOIN user_sessions s ON s.token_hash = r.token_hash
+          JOIN users u ON u.id = s.user_id
+         WHERE {LIVE_SESSION_CONDITIONS}
+    ), touched AS (
+        UPDATE user_sessions SET last_seen_at = now()
+         WHERE token_hash IN (SELECT token_hash FROM live WHERE stale)
+    ), m AS (
+        SELECT live.position, live.request_id, live.viewer_id, {_MEMBER_COLUMNS}
+          FROM live JOIN members m ON m.id = live.member_id {_MEMBER_JOINS}
+         WHERE live.is_admin OR m.advisor_id = live.viewer_id
+    ), audit AS (
+        INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)
+        SELECT viewer_id, id, 'view', 'member_screen', request_id FROM m
+    )
+    SELECT m.position, {_DOCUMENT}, m.viewer_id {_WITH_PROFILE}
+    """,  # noqa: S608 - constant SQL
+    {
+        "hashes": "bytea[]",
+        "members": "text[]",
+        "request_ids": "text[]",
+        "idle": "interval",
+        "absolute": "interval",
+        "touch": "interval",
+        **_LIMIT_TYPES,
+    },
 )
 
 
@@ -163,7 +183,15 @@ class Screen:
 
     document: bytes
     viewer_id: uuid.UUID
-    session_stale: bool  # read by session: that session is due `touch_session`
+
+
+@dataclass(frozen=True)
+class ScreenRequest:
+    """One request for a member's screen by session cookie (see `screens_by_session`)."""
+
+    token_hash: bytes
+    member_id: uuid.UUID
+    request_id: str
 
 
 async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser) -> Screen | None:
@@ -176,27 +204,43 @@ async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser)
         cur,
         {"member": str(member_id), "admin": user.is_admin, "user": str(user.id), **_LIMITS},
     )
-    return _screen(await cur.fetchone())
+    row = await cur.fetchone()
+    return None if row is None else _screen(*row)
 
 
-async def load_screen_json_by_session(
-    cur: Cursor, member_id: uuid.UUID, session: Mapping[str, Any]
-) -> Screen | None:
-    """The screen when `session` (`live_session_params`) is live and may see the member.
+def screens_by_session(
+    *, idle: timedelta, absolute: timedelta
+) -> BatchWrite[ScreenRequest, Screen | None]:
+    """The group-commit write of the member page's hot path: many requests, one statement.
 
-    None covers every other case (no live session, a member not theirs or missing);
-    the caller then authenticates the usual way to answer 401 or 404. The statement
-    only reads: the caller touches the session when the screen says it is stale.
+    Each request gets its screen, or None when its session is not live or may not see
+    the member (the caller then answers 401 or 404 the usual way). Every screen's view
+    is in the audit log when the statement commits.
     """
-    await _PREPARED_SESSION_SCREEN.execute(cur, {"member": str(member_id), **_LIMITS, **session})
-    return _screen(await cur.fetchone())
+
+    async def write(cur: Cursor, requests: Sequence[ScreenRequest]) -> list[Screen | None]:
+        await _PREPARED_SCREENS_BY_SESSION.execute(
+            cur,
+            {
+                "hashes": [request.token_hash for request in requests],
+                "members": [str(request.member_id) for request in requests],
+                "request_ids": [request.request_id for request in requests],
+                "idle": idle,
+                "absolute": absolute,
+                "touch": timedelta(seconds=TOUCH_EVERY_SECONDS),
+                **_LIMITS,
+            },
+        )
+        found = {position: _screen(*row) for position, *row in await cur.fetchall()}
+        return [found.get(position) for position in range(1, len(requests) + 1)]
+
+    return write
 
 
-def _screen(row: tuple[Any, ...] | None) -> Screen | None:
+def _screen(
+    screen: str, annual_income: str | None, monthly_costs: str | None, viewer_id: Any
+) -> Screen:
     """The screen JSON with the wellness score spliced in, from a screen statement's row."""
-    if row is None:
-        return None
-    screen, annual_income, monthly_costs, viewer_id, session_stale = row
     wellness_json = _wellness_json(annual_income, monthly_costs)
     document = f'{screen.rstrip().removesuffix("}")}, "wellness": {wellness_json}}}'
-    return Screen(document.encode(), uuid.UUID(str(viewer_id)), bool(session_stale))
+    return Screen(document.encode(), uuid.UUID(str(viewer_id)))

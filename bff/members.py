@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +21,7 @@ from bff.api import (
     read_query,
 )
 from bff.audit import AuditAction
-from bff.keys import CURRENT_USER
+from bff.keys import CURRENT_USER, SCREENS_BY_SESSION
 from bff.member_access import visible_member
 from bff.member_list import list_members
 from bff.member_models import (
@@ -31,11 +33,12 @@ from bff.member_models import (
     NoteOut,
     PersonRef,
 )
-from bff.member_screen import Screen, load_screen_json, load_screen_json_by_session
-from bff.session_auth import session_params
+from bff.member_screen import Screen, ScreenRequest, load_screen_json, screens_by_session
+from bff.session_auth import session_token
 from shared.database import Cursor, connection_cursor, transaction
-from shared.identity.sessions import touch_session
-from shared.web.keys import POOL
+from shared.group_commit import GroupCommit
+from shared.identity.sessions import token_hash
+from shared.web.keys import POOL, REQUEST_ID, SETTINGS
 
 _CONTACT_FIELDS = ("phone_e164", "sms_opt_in")
 _PROFILE_FIELDS = (
@@ -82,21 +85,42 @@ async def get_member(request: web.Request) -> web.StreamResponse:
 
 
 async def get_member_by_session(request: web.Request) -> web.StreamResponse | None:
-    """The member screen in the same statement as the session check (None: take the usual way)."""
-    session = session_params(request)
+    """The member screen, its session check and its audit row in a shared statement.
+
+    None (no cookie, a malformed id, a session that is not live or may not see the
+    member) sends the request the usual way, which answers 401 or 404.
+    """
+    token = session_token(request)
     try:
         member_id = uuid.UUID(request.match_info["member_id"])
     except ValueError:
-        return None  # the usual way answers 401 or 404, in that order
-    if session is None:
         return None
-    async with connection_cursor(request.app[POOL]) as cur:
-        screen = await load_screen_json_by_session(cur, member_id, session)
-        if screen is not None and screen.session_stale:
-            await touch_session(cur, session["hash"])
+    if token is None:
+        return None
+    screen = await request.app[SCREENS_BY_SESSION].submit(
+        ScreenRequest(token_hash(token), member_id, request[REQUEST_ID])
+    )
     if screen is None:
         return None
-    return await _audited(request, member_id, screen)
+    return web.Response(body=screen.document, content_type="application/json")
+
+
+async def _screens_by_session_context(app: web.Application) -> AsyncIterator[None]:
+    """`cleanup_ctx`: the group-commit reader of the member page's hot path."""
+    settings = app[SETTINGS]
+    writer: GroupCommit[ScreenRequest, Screen | None] = GroupCommit(
+        app[POOL],
+        screens_by_session(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+        ),
+        name="member-screens",
+        one_statement=True,
+    )
+    writer.start()
+    app[SCREENS_BY_SESSION] = writer
+    yield
+    await writer.close()
 
 
 async def _apply_patch(cur: Cursor, member_id: uuid.UUID, patch: MemberPatch) -> None:
@@ -168,6 +192,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     """Add the member routes."""
+    app.cleanup_ctx.append(_screens_by_session_context)
     add_endpoints(
         app,
         [

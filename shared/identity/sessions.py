@@ -63,30 +63,24 @@ async def create_session(cur: Cursor, user_id: uuid.UUID) -> NewSession:
     return session
 
 
-# The live session of a token hash as CTE `live` (user id, email, full_name, role, csrf_token,
-# and `stale` once its `last_seen_at` is older than TOUCH_EVERY_SECONDS).
-LIVE_SESSION_CTE = """
+# What makes the session `s` of user `u` live (params `idle`, `absolute`).
+LIVE_SESSION_CONDITIONS = """
+    s.revoked_at IS NULL AND u.disabled_at IS NULL
+    AND s.last_seen_at > now() - %(idle)s AND s.created_at > now() - %(absolute)s
+"""
+# The live session of a token hash as CTE `live`, touching its `last_seen_at` when older
+# than TOUCH_EVERY_SECONDS (param `touch`).
+LIVE_SESSION_CTES = f"""
     live AS (
-        SELECT s.token_hash, s.csrf_token, s.last_seen_at, u.id, u.email, u.full_name, u.role,
+        SELECT s.token_hash, s.csrf_token, u.id, u.email, u.full_name, u.role,
                s.last_seen_at < now() - %(touch)s AS stale
           FROM user_sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = %(hash)s AND s.revoked_at IS NULL
-           AND u.disabled_at IS NULL
-           AND s.last_seen_at > now() - %(idle)s
-           AND s.created_at > now() - %(absolute)s
-    )
-"""
-# `live` plus touching a stale session's `last_seen_at` in the same statement. Read-only
-# statements built on `LIVE_SESSION_CTE` alone call `touch_session` when `stale` instead:
-# a data-modifying CTE costs every execution, a separate touch once a minute.
-LIVE_SESSION_CTES = (
-    LIVE_SESSION_CTE  # noqa: S608 - constant SQL
-    + """, touched AS (
+         WHERE s.token_hash = %(hash)s AND {LIVE_SESSION_CONDITIONS}
+    ), touched AS (
         UPDATE user_sessions SET last_seen_at = now()
          WHERE token_hash = %(hash)s AND token_hash IN (SELECT token_hash FROM live WHERE stale)
     )
-"""
-)
+"""  # noqa: S608 - constant SQL
 LIVE_SESSION_SQL = (
     "WITH" + LIVE_SESSION_CTES + "SELECT id, email, full_name, role, csrf_token FROM live"  # noqa: S608 - constant SQL
 )
@@ -106,13 +100,6 @@ def live_session_params(token: str, *, idle: timedelta, absolute: timedelta) -> 
         "absolute": absolute,
         "touch": timedelta(seconds=TOUCH_EVERY_SECONDS),
     }
-
-
-async def touch_session(cur: Cursor, session_hash: bytes) -> None:
-    """Record that a session was just used (keeps it alive for another idle period)."""
-    await cur.execute(
-        "UPDATE user_sessions SET last_seen_at = now() WHERE token_hash = %s", (session_hash,)
-    )
 
 
 def session_user_from_row(row: tuple[Any, ...] | None) -> SessionUser | None:

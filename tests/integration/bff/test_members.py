@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 
-import psycopg2
-from aiohttp import DummyCookieJar
-
-import bff.audit
-from bff.app import create_app
+from bff.keys import SCREENS_BY_SESSION
 from bff.member_models import MemberScreen
 from shared.database import transaction
 from tests.integration.bff.builders import (
     FULL_PROFILE,
     make_member,
     make_user,
-    sign_in,
     unique_email,
 )
 
@@ -324,22 +320,32 @@ async def test_viewing_the_screen_keeps_an_idle_session_alive(client, pool, team
     assert await last_seen_age_seconds() < 60
 
 
-async def test_no_screen_is_sent_when_its_view_cannot_be_audited(
-    aiohttp_client, settings, pool, monkeypatch
-):
-    async def audit_unavailable(cur, rows):
-        raise psycopg2.OperationalError("audit log unavailable")
+async def test_no_screen_is_sent_when_its_view_cannot_be_audited(client, pool, team):
+    member_id = await make_member(
+        pool, advisor_id=team.advisor.user["id"], profile=dict(FULL_PROFILE)
+    )
+    trigger = f"refuse_audit_{uuid.uuid4().hex[:12]}"
+    async with transaction(pool) as cur:  # the audit log refuses views of this one member
+        await cur.execute(
+            f"CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$;"
+            f" CREATE TRIGGER {trigger} BEFORE INSERT ON audit_log FOR EACH ROW"
+            f" WHEN (NEW.member_id = '{member_id}' AND NEW.action = 'view')"
+            f" EXECUTE FUNCTION {trigger}()"
+        )
+    try:
+        by_session = await team.advisor.get(f"/api/v1/members/{member_id}")  # the hot path
+        after_change = await team.advisor.patch(  # the screen sent after a change
+            f"/api/v1/members/{member_id}", json={"sms_opt_in": False}
+        )
+    finally:
+        async with transaction(pool) as cur:
+            await cur.execute(f"DROP TRIGGER {trigger} ON audit_log; DROP FUNCTION {trigger}()")
 
-    monkeypatch.setattr(bff.audit, "write_views", audit_unavailable)
-    client = await aiohttp_client(create_app(settings), cookie_jar=DummyCookieJar())
-    advisor = await sign_in(client, (await make_user(pool)).email)
-    member_id = await make_member(pool, advisor_id=advisor.user["id"], profile=dict(FULL_PROFILE))
-
-    response = await advisor.get(f"/api/v1/members/{member_id}")
-
-    assert response.status == 500
-    assert response.content_type == "application/problem+json"
-    assert "120000" not in await response.text()
+    for response in (by_session, after_change):
+        assert response.status == 500
+        assert response.content_type == "application/problem+json"
+        assert "120000" not in await response.text()
 
 
 async def test_the_screen_lists_appointments_soonest_first_and_messages_and_notes_newest_first(
@@ -373,3 +379,29 @@ async def test_the_screen_lists_appointments_soonest_first_and_messages_and_note
     assert [sms["body"] for sms in body["messages"]] == [f"sms {n}h ago" for n in range(5)]
     starts = [appointment["starts_at"] for appointment in body["appointments"]]
     assert len(starts) == 5 and starts == sorted(starts)
+
+
+async def test_concurrent_views_each_get_their_own_screen_or_refusal(client, pool, team):
+    mine = [await make_member(pool, advisor_id=team.advisor.user["id"]) for _ in range(4)]
+    theirs = [await make_member(pool, advisor_id=team.other_advisor.user["id"]) for _ in range(4)]
+    asks = [
+        (session, member_id)
+        for member_id in mine + theirs
+        for session in (team.advisor, team.other_advisor, team.admin)
+    ]
+
+    responses = await asyncio.gather(
+        *(session.get(f"/api/v1/members/{member_id}") for session, member_id in asks)
+    )
+
+    for (session, member_id), response in zip(asks, responses, strict=True):
+        owner = team.advisor if member_id in mine else team.other_advisor
+        if session in (owner, team.admin):
+            assert response.status == 200
+            assert (await response.json())["member"]["id"] == member_id
+        else:
+            assert response.status == 404
+    views = [await _views_of(pool, member_id) for member_id in mine + theirs]
+    assert [len(rows) for rows in views] == [2] * 8  # the owner's and the admin's
+    reader = client.app[SCREENS_BY_SESSION]
+    assert reader.items == len(asks) and reader.batches < reader.items  # they shared statements
