@@ -8,8 +8,10 @@ transaction and then wakes each submitter with its own result.
 
 No timer delays anything: a lone request is written at once, and batches form
 only from rows that arrive while earlier commits are in flight (at most
-`writers` at a time). A batch that fails is written again one item at a time,
-so a bad item fails only its own request. `close()` writes what is pending.
+`writers` at a time). A batch refused for its data is written again one item at
+a time, so a bad item fails only its own request; when Postgres itself is unreachable
+or too slow, the whole batch fails at once (retrying items one by one would only make
+every request wait longer). `close()` writes what is pending.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
+
+import psycopg2
 
 from shared.database import Cursor, Pool, connection_cursor, transaction
 from shared.tasks import cancel_and_wait
@@ -124,9 +128,10 @@ class GroupCommit(Generic[T, R]):
         try:
             results = await self._write_batch([item for item, _ in batch])
         except Exception as exc:  # every failure is handed to its submitters
-            if len(batch) == 1:
-                if not batch[0][1].done():
-                    batch[0][1].set_exception(exc)
+            if len(batch) == 1 or not _may_be_one_items_fault(exc):
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
                 return
             log.warning(
                 "group commit batch failed, writing its items one by one",
@@ -151,3 +156,12 @@ class GroupCommit(Generic[T, R]):
         self.batches += 1
         self.items += len(items)
         return results
+
+
+def _may_be_one_items_fault(exc: Exception) -> bool:
+    """True for errors a single item can cause (bad data), not for an unavailable database."""
+    if isinstance(exc, ValueError | TypeError):  # the driver could not send a value
+        return True
+    return isinstance(exc, psycopg2.Error) and not isinstance(
+        exc, psycopg2.OperationalError | psycopg2.InterfaceError
+    )

@@ -117,3 +117,23 @@ async def test_a_cancelled_submitter_still_has_its_item_written(pool, table):
         await writer.close()
 
     assert sorted(await stored(pool, table)) == ["abandoned", "next"]
+
+
+async def test_an_unreachable_database_fails_the_whole_batch_at_once(pool):
+    calls: list[int] = []
+
+    async def write(cur: Cursor, labels: Sequence[str]) -> list[int]:
+        calls.append(len(labels))
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+    writer = GroupCommit(pool, write, name="test", writers=1)
+    writer.start()
+    try:
+        results = await asyncio.gather(
+            *(writer.submit(f"item-{n}") for n in range(10)), return_exceptions=True
+        )
+    finally:
+        await writer.close()
+
+    assert all(isinstance(result, psycopg2.OperationalError) for result in results)
+    assert sum(calls) == 10  # each item tried once: no one-by-one retries
