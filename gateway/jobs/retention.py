@@ -1,10 +1,11 @@
 """Retention: delete what has outlived its use, after the periods set in settings.
 
 Published outbox rows and inbox rows (`shared.messaging.retention`), raw
-webhook events, expired or revoked advisor sessions, and the scheduler's own
-run history and sweep bookkeeping. Every delete goes in small batches, each
-its own transaction, so a large backlog never holds locks for long; they are
-idempotent, so a run taken over halfway simply deletes the rest.
+webhook events, expired or revoked advisor sessions, failed sign-ins (they
+hold client IPs), and the scheduler's own run history and sweep bookkeeping.
+Every delete goes in small batches, each its own transaction, so a large backlog
+never holds locks for long; they are idempotent, so a run taken over halfway
+simply deletes the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from shared.settings import Settings
 RUN_HISTORY_DAYS = 30
 # A session row is kept a day past its expiry, for whoever investigates a sign-in.
 SESSION_KEPT_AFTER_EXPIRY = timedelta(days=1)
+# Failed sign-ins throttle for 15 minutes (`bff.login_throttle`); a day of them is kept for
+# whoever investigates an attack, and no longer: each row holds a client IP.
+LOGIN_FAILURES_KEPT = timedelta(days=1)
 _BATCH = 5_000
 
 
@@ -54,6 +58,12 @@ class Retention:
                 "absolute": timedelta(hours=settings.session_absolute_hours),
             },
         )
+        login_failures = await self._delete(
+            ctx,
+            "DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures"
+            " WHERE occurred_at < %s ORDER BY id LIMIT %s)",
+            now - LOGIN_FAILURES_KEPT,
+        )
         retries = await self._delete(
             ctx,
             "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
@@ -66,6 +76,7 @@ class Retention:
             inbox_deleted=backbone.inbox_deleted,
             webhook_events_deleted=webhooks,
             sessions_deleted=sessions,
+            login_failures_deleted=login_failures,
             stuck_work_retries_deleted=retries,
             job_runs_deleted=history,
         )

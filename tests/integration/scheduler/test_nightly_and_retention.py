@@ -72,7 +72,7 @@ async def test_every_active_login_is_refreshed_once_a_night_in_even_chunks(pool,
         assert await cur.fetchall() == [("syncing",)]
 
 
-async def test_retention_deletes_old_webhook_events_and_expired_sessions_only(
+async def test_retention_deletes_old_events_sessions_and_failed_sign_ins_only(
     pool, settings, replicas
 ):
     clock = ManualClock(datetime.now(UTC))
@@ -80,7 +80,14 @@ async def test_retention_deletes_old_webhook_events_and_expired_sessions_only(
     keys = {"old": str(uuid.uuid4()), "recent": str(uuid.uuid4())}
     user_id = await builders.advisor(pool)
     sessions = {name: uuid.uuid4().bytes for name in ("revoked", "idle", "live")}
+    failures = {"old": f"acct-{uuid.uuid4().hex}", "recent": f"acct-{uuid.uuid4().hex}"}
     async with transaction(pool) as cur:
+        for label, age in (("old", timedelta(days=2)), ("recent", timedelta(hours=1))):
+            await cur.execute(
+                "INSERT INTO login_failures (account_key, client_ip, occurred_at)"
+                " VALUES (%s, '203.0.113.7', %s)",
+                (failures[label], now - age),
+            )
         for label, age in (("old", timedelta(days=31)), ("recent", timedelta(days=1))):
             await cur.execute(
                 "INSERT INTO webhook_events (provider, event_key, payload, received_at)"
@@ -126,6 +133,12 @@ async def test_retention_deletes_old_webhook_events_and_expired_sessions_only(
             "SELECT token_hash FROM user_sessions WHERE user_id = %s", (str(user_id),)
         )
         assert [bytes(row[0]) for row in await cur.fetchall()] == [sessions["live"]]
+        await cur.execute(
+            "SELECT account_key FROM login_failures WHERE account_key = ANY(%s)",
+            (list(failures.values()),),
+        )
+        assert await cur.fetchall() == [(failures["recent"],)]
     (run,) = await runs.history(pool, name)
     assert run.status == "succeeded"
     assert run.summary["webhook_events_deleted"] >= 1 and run.summary["sessions_deleted"] >= 2
+    assert run.summary["login_failures_deleted"] >= 1
