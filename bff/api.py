@@ -96,6 +96,17 @@ class ApiProblem(Exception):
         )
 
 
+def too_many_requests(detail: str, *, retry_after: int, **extensions: Any) -> ApiProblem:
+    """429 with the seconds to wait in `Retry-After` (at least 1)."""
+    return ApiProblem(
+        429,
+        "Too Many Requests",
+        detail=detail,
+        headers={"Retry-After": str(max(1, retry_after))},
+        **extensions,
+    )
+
+
 def not_found() -> ApiProblem:
     """The one answer for a missing resource and for one the caller may not see."""
     return ApiProblem(404, "Not Found", detail="No such resource.")

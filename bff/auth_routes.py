@@ -13,7 +13,15 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bff.api import Access, ApiProblem, Endpoint, add_endpoints, json_model, read_body
+from bff.api import (
+    Access,
+    ApiProblem,
+    Endpoint,
+    add_endpoints,
+    json_model,
+    read_body,
+    too_many_requests,
+)
 from bff.keys import CURRENT_USER, LIMITS
 from bff.login_throttle import (
     account_key,
@@ -70,12 +78,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         wait = await seconds_to_wait(cur, account=account, ip=ip, limits=limits)
         if wait is not None:
             log.warning("login throttled", extra={"event": "login_throttled", "retry_after": wait})
-            raise ApiProblem(
-                429,
-                "Too Many Requests",
-                detail="Too many failed sign-ins. Try again later.",
-                headers={"Retry-After": str(wait)},
-            )
+            raise too_many_requests("Too many failed sign-ins. Try again later.", retry_after=wait)
         found = await users.credentials_by_email(cur, credentials.email)
     user, password_hash = found if found is not None else (None, None)
     matches = await passwords.verify_password(password_hash, credentials.password)

@@ -1,4 +1,4 @@
-"""Login throttling and SMS rate limits: the numbers, kept in one place.
+"""Login throttling, sign-up and SMS rate limits: the numbers, kept in one place.
 
 All counting happens in Postgres, so the limits hold however many bff replicas
 run. `create_app(settings, limits=...)` takes other numbers (tests use small ones).
@@ -25,8 +25,10 @@ class Limits:
     Login: a (account, IP) pair is throttled quickly; an account across all IPs only
     after many more failures, and only for the window, so an attacker can slow a real
     user down for minutes but never lock them out for good; an IP across accounts
-    catches spraying. `client_ip_header` names the header the load balancer appends
-    the client address to (its last entry is trusted); None uses the peer address.
+    catches spraying. Sign-up counts every attempt per client IP (each one costs a
+    password hash and may create a member). `client_ip_header` names the header the
+    load balancer appends the client address to (its last entry is trusted); None
+    uses the peer address.
     """
 
     login_per_account_ip: WindowLimit = WindowLimit(5, timedelta(minutes=15))
@@ -34,4 +36,5 @@ class Limits:
     login_per_ip: WindowLimit = WindowLimit(100, timedelta(minutes=15))
     sms_per_advisor: WindowLimit = WindowLimit(100, timedelta(hours=1))
     sms_per_member: WindowLimit = WindowLimit(5, timedelta(hours=1))
+    signup_per_ip: WindowLimit = WindowLimit(10, timedelta(hours=1))
     client_ip_header: str | None = None

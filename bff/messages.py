@@ -20,7 +20,15 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bff import audit
-from bff.api import ApiProblem, Endpoint, add_endpoints, json_model, path_uuid, read_body
+from bff.api import (
+    ApiProblem,
+    Endpoint,
+    add_endpoints,
+    json_model,
+    path_uuid,
+    read_body,
+    too_many_requests,
+)
 from bff.audit import AuditAction
 from bff.keys import CURRENT_USER, LIMITS
 from bff.limits import Limits
@@ -131,11 +139,9 @@ async def _check_limits(
     row = await cur.fetchone()
     for wait, who in zip(row, ("advisor", "member"), strict=True):
         if wait is not None:
-            raise ApiProblem(
-                429,
-                "Too Many Requests",
-                detail=f"The {who}'s SMS limit is reached; try again later.",
-                headers={"Retry-After": str(max(1, math.ceil(float(wait))))},
+            raise too_many_requests(
+                f"The {who}'s SMS limit is reached; try again later.",
+                retry_after=math.ceil(float(wait)),
                 limit=who,
             )
 

@@ -9,13 +9,25 @@ the (deliberately slow) password hash so a duplicate costs nothing.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from typing import Annotated
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bff.api import Access, ApiProblem, Endpoint, add_endpoints, json_model, read_body
+from bff.api import (
+    Access,
+    ApiProblem,
+    Endpoint,
+    add_endpoints,
+    json_model,
+    read_body,
+    too_many_requests,
+)
+from bff.keys import LIMITS
+from bff.limits import WindowLimit
+from bff.login_throttle import client_ip
 from bff.member_models import AccessType, EmployerRef
 from shared.database import Cursor, connection_cursor, transaction
 from shared.identity import passwords
@@ -59,6 +71,26 @@ class SignupOut(BaseModel):
     employer: EmployerRef | None
 
 
+async def _count_attempt(cur: Cursor, ip: str, limit: WindowLimit) -> int | None:
+    """Count this attempt, or the seconds to wait when the address's window is full.
+
+    Attempts from one address are serialised (advisory lock on the address), so
+    concurrent requests cannot slip past the count together.
+    """
+    await cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ("signup:" + ip,))
+    await cur.execute(
+        "SELECT EXTRACT(EPOCH FROM occurred_at + %(window)s - now()) FROM signup_attempts"
+        " WHERE client_ip = %(ip)s AND occurred_at > now() - %(window)s"
+        " ORDER BY occurred_at DESC OFFSET %(full)s LIMIT 1",
+        {"ip": ip, "window": limit.window, "full": limit.count - 1},
+    )
+    row = await cur.fetchone()
+    if row is not None:
+        return max(1, math.ceil(float(row[0])))
+    await cur.execute("INSERT INTO signup_attempts (client_ip) VALUES (%s)", (ip,))
+    return None
+
+
 def _taken() -> ApiProblem:
     return ApiProblem(409, "Conflict", detail="An account with this email exists.")
 
@@ -72,6 +104,14 @@ async def signup(request: web.Request) -> web.StreamResponse:
     """Create the member (employer access when eligible, else DTC)."""
     new = await read_body(request, SignupIn)
     pool = request.app[POOL]
+    limits = request.app[LIMITS]
+    async with transaction(pool) as cur:
+        wait = await _count_attempt(cur, client_ip(request, limits), limits.signup_per_ip)
+    if wait is not None:
+        log.warning("signup throttled", extra={"event": "signup_throttled", "retry_after": wait})
+        raise too_many_requests(
+            "Too many sign-ups from this address. Try again later.", retry_after=wait
+        )
     async with connection_cursor(pool) as cur:
         if await _email_taken(cur, new.email):
             raise _taken()
@@ -134,6 +174,7 @@ def setup(app: web.Application) -> None:
                 access=Access.PUBLIC,
                 body=SignupIn,
                 responses={201: SignupOut},
+                rate_limited=True,
             )
         ],
     )

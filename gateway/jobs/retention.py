@@ -1,8 +1,8 @@
 """Retention: delete what has outlived its use, after the periods set in settings.
 
 Published outbox rows and inbox rows (`shared.messaging.retention`), raw
-webhook events, expired or revoked advisor sessions, failed sign-ins (they
-hold client IPs), and the scheduler's own run history and sweep bookkeeping.
+webhook events, expired or revoked advisor sessions, failed sign-ins and
+sign-up attempts (they hold client IPs), and the scheduler's own run history and sweep bookkeeping.
 Every delete goes in small batches, each its own transaction, so a large backlog
 never holds locks for long; they are idempotent, so a run taken over halfway
 simply deletes the rest.
@@ -21,9 +21,9 @@ from shared.settings import Settings
 RUN_HISTORY_DAYS = 30
 # A session row is kept a day past its expiry, for whoever investigates a sign-in.
 SESSION_KEPT_AFTER_EXPIRY = timedelta(days=1)
-# Failed sign-ins throttle for 15 minutes (`bff.login_throttle`); a day of them is kept for
-# whoever investigates an attack, and no longer: each row holds a client IP.
-LOGIN_FAILURES_KEPT = timedelta(days=1)
+# Failed sign-ins and sign-up attempts throttle for minutes to an hour (`bff.limits`); a day
+# of them is kept for whoever investigates an attack, and no longer: each holds a client IP.
+ATTEMPTS_KEPT = timedelta(days=1)
 _BATCH = 5_000
 
 
@@ -62,7 +62,13 @@ class Retention:
             ctx,
             "DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures"
             " WHERE occurred_at < %s ORDER BY id LIMIT %s)",
-            now - LOGIN_FAILURES_KEPT,
+            now - ATTEMPTS_KEPT,
+        )
+        signup_attempts = await self._delete(
+            ctx,
+            "DELETE FROM signup_attempts WHERE id IN (SELECT id FROM signup_attempts"
+            " WHERE occurred_at < %s ORDER BY id LIMIT %s)",
+            now - ATTEMPTS_KEPT,
         )
         retries = await self._delete(
             ctx,
@@ -77,6 +83,7 @@ class Retention:
             webhook_events_deleted=webhooks,
             sessions_deleted=sessions,
             login_failures_deleted=login_failures,
+            signup_attempts_deleted=signup_attempts,
             stuck_work_retries_deleted=retries,
             job_runs_deleted=history,
         )

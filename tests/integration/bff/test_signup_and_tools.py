@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import DummyCookieJar
 
 from bff.app import create_app
+from bff.limits import Limits, WindowLimit
 from shared.database import transaction
 from tests.integration.bff.builders import (
     FULL_PROFILE,
@@ -58,6 +59,34 @@ async def test_anyone_else_signs_up_as_dtc_and_a_second_time_gets_409(client):
     assert first.status == 201
     assert (await first.json())["access_type"] == "dtc"
     assert second.status == 409
+
+
+async def test_one_address_is_throttled_after_its_sign_ups_and_others_are_not(
+    aiohttp_client, settings
+):
+    limits = Limits(
+        signup_per_ip=WindowLimit(2, timedelta(hours=1)), client_ip_header="X-Forwarded-For"
+    )
+    client = await aiohttp_client(create_app(settings, limits=limits))
+    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}, 10.0.{uuid.uuid4().int % 250}.1"
+
+    async def sign_up(email: str, forwarded_for: str):
+        return await client.post(
+            "/api/v1/signup",
+            json={"email": email, "password": "Saf3-enough!", "country": "US"},
+            headers={"X-Forwarded-For": forwarded_for},
+        )
+
+    taken = unique_email("again")
+    statuses = [(await sign_up(email, address)).status for email in (taken, taken)]
+    throttled = await sign_up(unique_email(), address)
+    elsewhere = await sign_up(unique_email(), f"{address}, 203.0.113.9")
+
+    assert statuses == [201, 409]  # a refused attempt counts too
+    assert throttled.status == 429
+    assert throttled.content_type == "application/problem+json"
+    assert 3000 < int(throttled.headers["Retry-After"]) <= 3600
+    assert elsewhere.status == 201
 
 
 async def test_sign_up_applies_the_password_policy(client):

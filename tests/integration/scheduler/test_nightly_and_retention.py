@@ -88,6 +88,10 @@ async def test_retention_deletes_old_events_sessions_and_failed_sign_ins_only(
                 " VALUES (%s, '203.0.113.7', %s)",
                 (failures[label], now - age),
             )
+            await cur.execute(
+                "INSERT INTO signup_attempts (client_ip, occurred_at) VALUES (%s, %s)",
+                (failures[label], now - age),
+            )
         for label, age in (("old", timedelta(days=31)), ("recent", timedelta(days=1))):
             await cur.execute(
                 "INSERT INTO webhook_events (provider, event_key, payload, received_at)"
@@ -138,7 +142,13 @@ async def test_retention_deletes_old_events_sessions_and_failed_sign_ins_only(
             (list(failures.values()),),
         )
         assert await cur.fetchall() == [(failures["recent"],)]
+        await cur.execute(
+            "SELECT client_ip FROM signup_attempts WHERE client_ip = ANY(%s)",
+            (list(failures.values()),),
+        )
+        assert await cur.fetchall() == [(failures["recent"],)]
     (run,) = await runs.history(pool, name)
     assert run.status == "succeeded"
     assert run.summary["webhook_events_deleted"] >= 1 and run.summary["sessions_deleted"] >= 2
     assert run.summary["login_failures_deleted"] >= 1
+    assert run.summary["signup_attempts_deleted"] >= 1

@@ -2341,6 +2341,16 @@ export interface operations {
                     "application/json": components["schemas"]["SignupOut"];
                 };
             };
+            /** @description Throttled: retry after the given number of seconds */
+            429: {
+                headers: {
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A problem (4xx: the request; 502/503: a dependency) */
             default: {
                 headers: {
