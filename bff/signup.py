@@ -1,7 +1,8 @@
 """`POST /api/v1/signup`: a person joins Origin, through their employer or directly (DTC).
 
 When the email is on an employer's eligibility list the member is created with the
-employer's data (access type `employer`); otherwise as DTC. An existing email
+employer's data (access type `employer`; the roster's country, birth date and salary,
+and its name unless the person gives one); otherwise as DTC. An existing email
 answers 409. The password policy is the advisors' one. The email is checked before
 the (deliberately slow) password hash so a duplicate costs nothing.
 """
@@ -118,7 +119,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
     password_hash = await passwords.hash_password(new.password)
     async with transaction(pool) as cur:
         await cur.execute(
-            "SELECT r.employer_id, e.name, r.full_name, r.birth_date, r.salary"
+            "SELECT r.employer_id, e.name, r.full_name, r.birth_date, r.salary, r.country"
             " FROM eligibility_records r JOIN employers e ON e.id = r.employer_id"
             " WHERE lower(r.email) = lower(%s) ORDER BY r.updated_at DESC, r.id LIMIT 1",
             (new.email,),
@@ -126,6 +127,8 @@ async def signup(request: web.Request) -> web.StreamResponse:
         eligible = await cur.fetchone()
         employer = EmployerRef(id=eligible[0], name=eligible[1]) if eligible else None
         full_name = new.full_name or (eligible[2] if eligible else None)
+        # The employer's roster decides where an employee's benefit applies.
+        country = (eligible[5] if eligible else None) or new.country.upper()
         await cur.execute(
             "INSERT INTO members (id, email, full_name, country, access_type, employer_id,"
             " birth_date, salary, password_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -134,7 +137,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
                 str(uuid.uuid4()),
                 new.email,
                 full_name,
-                new.country.upper(),
+                country,
                 "employer" if employer else "dtc",
                 str(employer.id) if employer else None,
                 eligible[3] if eligible else None,
@@ -149,7 +152,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
         id=row[0],
         email=new.email,
         full_name=full_name,
-        country=new.country.upper(),
+        country=country,
         access_type="employer" if employer else "dtc",
         employer=employer,
     )

@@ -269,7 +269,7 @@ async def test_sign_up_of_an_eligible_email_creates_an_employer_member_with_the_
 
     response = await employer.admin.client.post(
         "/api/v1/signup",
-        json={"email": email, "password": "Str0ng&Secret!", "country": "US"},
+        json={"email": email, "password": "Str0ng&Secret!", "country": "BR"},
     )
     body = await response.json()
 
@@ -277,9 +277,11 @@ async def test_sign_up_of_an_eligible_email_creates_an_employer_member_with_the_
     assert body["access_type"] == "employer"
     assert body["employer"]["id"] == employer.id
     assert body["full_name"] == "Eli Gible"
+    assert body["country"] == "US"  # the roster's, not what the form said
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
-            "SELECT employer_id::text, birth_date::text, salary FROM members WHERE id = %s",
+            "SELECT employer_id::text, country, birth_date::text, salary FROM members"
+            " WHERE id = %s",
             (body["id"],),
         )
-        assert await cur.fetchone() == (employer.id, "1988-08-08", Decimal("91000.25"))
+        assert await cur.fetchone() == (employer.id, "US", "1988-08-08", Decimal("91000.25"))
