@@ -152,6 +152,8 @@ class PlaidClient:
             "country_codes": list(self.config.country_codes),
             "products": list(self.config.products),
             "user": {"client_user_id": client_user_id},
+            # Hosted Link: the provider serves the linking UI at `hosted_link_url`.
+            "hosted_link": {},
         }
         if self.config.webhook_url:
             body["webhook"] = self.config.webhook_url

@@ -23,6 +23,8 @@ class LinkToken(_Model):
 
     link_token: str = Field(repr=False)
     expiration: dt.datetime
+    # The provider's hosted page for this token (we always ask for Hosted Link).
+    hosted_link_url: str = Field(repr=False)
     request_id: str | None = None
 
 

@@ -181,14 +181,14 @@ async def create_link_token(request: web.Request) -> web.Response:
         expires=datetime.now(UTC).replace(microsecond=0) + LINK_TOKEN_TTL,
     )
     request.app[PLAID].links[session.link_token] = session
-    return plaid_json.json_response(
-        {
-            "expiration": session.expires.isoformat().replace("+00:00", "Z"),
-            "hosted_link_url": _link_page_url(request, session.link_token),
-            "link_token": session.link_token,
-            "request_id": _request_id(rng),
-        }
-    )
+    created: dict[str, Any] = {
+        "expiration": session.expires.isoformat().replace("+00:00", "Z"),
+        "link_token": session.link_token,
+        "request_id": _request_id(rng),
+    }
+    if "hosted_link" in body:  # as the provider: a hosted page only when asked for one
+        created["hosted_link_url"] = _link_page_url(request, session.link_token)
+    return plaid_json.json_response(created)
 
 
 def link_item(app: web.Application, bank: Institution, webhook: str | None) -> str:

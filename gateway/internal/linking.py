@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from urllib.parse import quote
 
 from aiohttp import web
 
@@ -24,8 +23,7 @@ from gateway.repositories import linked_items
 from shared.database import Cursor, connection_cursor, transaction
 from shared.events.accounts import AccountsSyncRequested
 from shared.messaging import outbox
-from shared.settings import Settings
-from shared.web.keys import POOL, SETTINGS
+from shared.web.keys import POOL
 from shared.web.problems import problem_response
 from shared.web.producing import event_for_request
 
@@ -33,11 +31,6 @@ log = logging.getLogger(__name__)
 
 # A public token the provider refuses is the caller's mistake, not a provider failure.
 REFUSED_PUBLIC_TOKEN_CODES = frozenset({"INVALID_PUBLIC_TOKEN", "INVALID_INPUT"})
-
-
-def link_page_url(settings: Settings, link_token: str) -> str:
-    """The hosted page that opens the linking UI for `link_token` (the simulator's, locally)."""
-    return f"{settings.aggregation_base_url.rstrip('/')}/link?token={quote(link_token, safe='')}"
 
 
 def _path_uuid(request: web.Request, name: str) -> uuid.UUID:
@@ -70,7 +63,7 @@ async def create_link_token(request: web.Request) -> web.Response:
         return provider_problem(exc)
     body = LinkTokenCreated(
         link_token=token.link_token,
-        link_url=link_page_url(request.app[SETTINGS], token.link_token),
+        link_url=token.hosted_link_url,
         expiration=token.expiration,
     )
     return _json(body, 201)

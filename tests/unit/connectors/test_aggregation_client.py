@@ -92,11 +92,13 @@ async def test_a_link_token_is_created_with_credentials_in_headers(plaid: PlaidC
             json={
                 "link_token": "link-sandbox-af1a0311-da53-4636-b754-dd15cc058176",
                 "expiration": "2026-03-01T16:00:00Z",
+                "hosted_link_url": "https://secure.plaid.test/hl/abc",
                 "request_id": "req",
             },
         )
         token = await plaid.create_link_token("member-42")
     assert token.link_token.startswith("link-sandbox-")
+    assert token.hosted_link_url == "https://secure.plaid.test/hl/abc"
     request = route.calls.last.request
     assert request.headers["PLAID-CLIENT-ID"] == "client-1"
     assert request.headers["PLAID-SECRET"] == SECRET
@@ -104,8 +106,20 @@ async def test_a_link_token_is_created_with_credentials_in_headers(plaid: PlaidC
     assert body["user"] == {"client_user_id": "member-42"}
     assert body["products"] == ["transactions"]
     assert body["webhook"] == "https://gateway.test/webhooks/aggregation"
+    assert body["hosted_link"] == {}
     assert SECRET not in request.content.decode()
     assert "link-sandbox" not in repr(token)
+
+
+async def test_a_link_token_without_its_hosted_page_is_an_unexpected_answer(
+    plaid: PlaidClient,
+) -> None:
+    with respx.mock(base_url=BASE) as wire:
+        wire.post("/link/token/create").respond(
+            200, json={"link_token": "link-sandbox-1", "expiration": "2026-03-01T16:00:00Z"}
+        )
+        with pytest.raises(PermanentError):
+            await plaid.create_link_token("member-42")
 
 
 async def test_a_public_token_is_exchanged_for_a_secret_access_token(plaid: PlaidClient) -> None:
@@ -267,7 +281,12 @@ async def test_a_rate_limit_error_waits_for_retry_after(
                     json=plaid_error("RATE_LIMIT_EXCEEDED", "RATE_LIMIT"),
                 ),
                 httpx.Response(
-                    200, json={"link_token": "link-x", "expiration": "2026-03-01T16:00:00Z"}
+                    200,
+                    json={
+                        "link_token": "link-x",
+                        "expiration": "2026-03-01T16:00:00Z",
+                        "hosted_link_url": "https://secure.plaid.test/hl/x",
+                    },
                 ),
             ]
         )

@@ -224,6 +224,7 @@ async def test_the_hosted_link_page_returns_a_public_token_to_the_redirect_uri(
         user={"client_user_id": "member-1"},
         products=["transactions"],
         redirect_uri="https://app.example/linked?step=2",
+        hosted_link={},
     )
     link_token = created.json()["link_token"]
 
