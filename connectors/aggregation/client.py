@@ -97,6 +97,30 @@ class _Balances(BaseModel):
     accounts: list[Account]
 
 
+class _ItemInfo(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    institution_id: str | None = None
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    item: _ItemInfo
+
+
+class _InstitutionInfo(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+
+
+class _Institution(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    institution: _InstitutionInfo
+
+
 class _VerificationKey(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -184,6 +208,26 @@ class PlaidClient:
             body["options"] = {"account_ids": list(account_ids)}
         response = await self._post(operation, "/accounts/balance/get", body)
         return read_model(response, _Balances, PROVIDER, operation).accounts
+
+    async def get_institution_name(self, access_token: SecretStr) -> str | None:
+        """The name of the bank behind a linked login (`/item/get`, `/institutions/get_by_id`).
+
+        None when the provider does not say which institution the login belongs to.
+        """
+        operation = "item.get"
+        response = await self._post(
+            operation, "/item/get", {"access_token": access_token.get_secret_value()}
+        )
+        institution_id = read_model(response, _Item, PROVIDER, operation).item.institution_id
+        if not institution_id:
+            return None
+        operation = "institutions.get_by_id"
+        response = await self._post(
+            operation,
+            "/institutions/get_by_id",
+            {"institution_id": institution_id, "country_codes": list(self.config.country_codes)},
+        )
+        return read_model(response, _Institution, PROVIDER, operation).institution.name
 
     async def sync_transactions(
         self, access_token: SecretStr, cursor: str | None = None

@@ -1,4 +1,4 @@
-"""The Plaid API subset: link, exchange, balances, transactions sync, signed webhooks.
+"""The Plaid API subset: link, exchange, items, institutions, balances, sync, signed webhooks.
 
 Every endpoint is a JSON `POST` authenticated by `client_id` and `secret` (in
 the body or the `PLAID-CLIENT-ID` / `PLAID-SECRET` headers); errors use
@@ -139,6 +139,15 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _institution(body: dict[str, Any]) -> Institution:
+    bank = seed_data.institution(str(body.get("institution_id", "")))
+    if bank is None:
+        raise PlaidError(
+            400, "INVALID_INPUT", "INVALID_INSTITUTION", "invalid institution_id provided"
+        )
+    return bank
+
+
 def _item(request: web.Request, body: dict[str, Any]) -> Item:
     item = request.app[PLAID].items.get(str(body.get("access_token", "")))
     if item is None:
@@ -251,6 +260,32 @@ async def get_balances(request: web.Request) -> web.Response:
     )
 
 
+async def get_item(request: web.Request) -> web.Response:
+    """`/item/get`: the item behind an access token (its institution among others)."""
+    item = _item(request, await _body(request))
+    return plaid_json.json_response(
+        {"item": item.as_plaid(), "request_id": _request_id(request.app[RANDOM])}
+    )
+
+
+async def get_institution_by_id(request: web.Request) -> web.Response:
+    """`/institutions/get_by_id`: an institution's public details (its name)."""
+    bank = _institution(await _body(request))
+    return plaid_json.json_response(
+        {
+            "institution": {
+                "country_codes": ["US"],
+                "institution_id": bank.institution_id,
+                "name": bank.name,
+                "oauth": False,
+                "products": ["balance", *PRODUCTS],
+                "routing_numbers": [],
+            },
+            "request_id": _request_id(request.app[RANDOM]),
+        }
+    )
+
+
 def _encode_cursor(item: Item, position: int) -> str:
     raw = json.dumps({"item": item.item_id, "position": position}).encode()
     return base64.urlsafe_b64encode(raw).decode()
@@ -326,11 +361,7 @@ async def get_verification_key(request: web.Request) -> web.Response:
 async def sandbox_create_public_token(request: web.Request) -> web.Response:
     """`/sandbox/public_token/create`: link an item without the link page (tests use it)."""
     body = await _body(request)
-    bank = seed_data.institution(str(body.get("institution_id", "")))
-    if bank is None:
-        raise PlaidError(
-            400, "INVALID_INPUT", "INVALID_INSTITUTION", "invalid institution_id provided"
-        )
+    bank = _institution(body)
     webhook = (body.get("options") or {}).get("webhook")
     public_token = link_item(request.app, bank, webhook)
     return plaid_json.json_response(
@@ -430,6 +461,8 @@ def setup(app: web.Application) -> None:
         "/item/public_token/exchange": exchange_public_token,
         "/accounts/balance/get": get_balances,
         "/accounts/get": get_balances,
+        "/item/get": get_item,
+        "/institutions/get_by_id": get_institution_by_id,
         "/transactions/sync": sync_transactions,
         "/webhook_verification_key/get": get_verification_key,
         "/sandbox/public_token/create": sandbox_create_public_token,

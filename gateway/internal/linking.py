@@ -103,13 +103,21 @@ async def exchange_public_token(request: web.Request) -> web.Response:
             "balances unavailable after exchange; the sync will fetch them",
             extra={"error_type": type(exc).__name__, "code": exc.code},
         )
+    institution_name: str | None = None
+    try:
+        institution_name = await providers.aggregation.get_institution_name(access.access_token)
+    except ConnectorError as exc:  # the login works without its bank's name
+        log.warning(
+            "institution name unavailable after exchange",
+            extra={"error_type": type(exc).__name__, "code": exc.code},
+        )
     async with transaction(pool) as cur:
         item_id = await linked_items.save_item(
             cur,
             member_id=member_id,
             provider_item_id=access.item_id,
             access_token_encrypted=providers.cipher.encrypt(access.access_token),
-            institution_name=None,
+            institution_name=institution_name,
         )
         await linked_items.save_accounts(cur, item_id, accounts)
         sync = AccountsSyncRequested(linked_item_id=item_id, reason="link")

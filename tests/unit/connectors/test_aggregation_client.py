@@ -111,6 +111,28 @@ async def test_a_link_token_is_created_with_credentials_in_headers(plaid: PlaidC
     assert "link-sandbox" not in repr(token)
 
 
+async def test_the_institution_name_comes_from_the_items_institution(plaid: PlaidClient) -> None:
+    with respx.mock(base_url=BASE) as wire:
+        wire.post("/item/get").respond(
+            200, json={"item": {"item_id": "item-1", "institution_id": "ins_109508"}}
+        )
+        lookup = wire.post("/institutions/get_by_id").respond(
+            200, json={"institution": {"institution_id": "ins_109508", "name": "First Platypus"}}
+        )
+        name = await plaid.get_institution_name(ACCESS)
+    assert name == "First Platypus"
+    assert json.loads(lookup.calls.last.request.content) == {
+        "institution_id": "ins_109508",
+        "country_codes": ["US"],
+    }
+
+
+async def test_an_item_without_an_institution_has_no_name(plaid: PlaidClient) -> None:
+    with respx.mock(base_url=BASE) as wire:
+        wire.post("/item/get").respond(200, json={"item": {"item_id": "item-1"}})
+        assert await plaid.get_institution_name(ACCESS) is None
+
+
 async def test_a_link_token_without_its_hosted_page_is_an_unexpected_answer(
     plaid: PlaidClient,
 ) -> None:
