@@ -86,13 +86,11 @@ async def record_view(
 
 async def audit_writer_context(app: web.Application) -> AsyncIterator[None]:
     """`cleanup_ctx`: the group-commit writer of view rows (pending rows written on close)."""
-    writer: GroupCommit[ViewRow, None] = GroupCommit(
+    async with GroupCommit(
         app[POOL], write_views, name="audit-views", one_statement=True
-    )
-    writer.start()
-    app[AUDIT_WRITER] = writer
-    yield
-    await writer.close()
+    ) as writer:
+        app[AUDIT_WRITER] = writer
+        yield
 
 
 async def record(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bff.api import Endpoint
     from bff.audit import ViewRow
     from bff.gateway_client import GatewayClient
-    from bff.member_screen import Screen, ScreenRequest
+    from bff.member_screen import ScreenRequest
 
 CURRENT_USER = web.RequestKey("current_user", SessionUser)
 LIMITS = web.AppKey("limits", Limits)
@@ -24,6 +24,6 @@ CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints")
 GATEWAY: web.AppKey[GatewayClient] = web.AppKey("gateway_client")
 AUDIT_WRITER: web.AppKey[GroupCommit[ViewRow, None]] = web.AppKey("audit_writer")
-SCREENS_BY_SESSION: web.AppKey[GroupCommit[ScreenRequest, Screen | None]] = web.AppKey(
+SCREENS_BY_SESSION: web.AppKey[GroupCommit[ScreenRequest, bytes | None]] = web.AppKey(
     "screens_by_session"
 )

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from bff.prepared import PreparedStatement
 from shared.database import Cursor
@@ -114,7 +113,7 @@ _PREPARED_SCREEN = PreparedStatement(
         SELECT {_MEMBER_COLUMNS} FROM members m {_MEMBER_JOINS}
          WHERE m.id = %(member)s AND (%(admin)s OR m.advisor_id = %(user)s::uuid)
     )
-    SELECT {_DOCUMENT}, %(user)s::uuid {_WITH_PROFILE}
+    SELECT {_DOCUMENT} {_WITH_PROFILE}
     """,  # noqa: S608 - constant SQL
     {"member": "uuid", "admin": "boolean", "user": "uuid", **_LIMIT_TYPES},
 )
@@ -146,7 +145,7 @@ _PREPARED_SCREENS_BY_SESSION = PreparedStatement(
         INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)
         SELECT viewer_id, id, 'view', 'member_screen', request_id FROM m
     )
-    SELECT m.position, {_DOCUMENT}, m.viewer_id {_WITH_PROFILE}
+    SELECT m.position, {_DOCUMENT} {_WITH_PROFILE}
     """,  # noqa: S608 - constant SQL
     {
         "hashes": "bytea[]",
@@ -178,14 +177,6 @@ def _wellness_json(annual_income: str | None, monthly_costs: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class Screen:
-    """A rendered member screen and who it was read for (to audit the view)."""
-
-    document: bytes
-    viewer_id: uuid.UUID
-
-
-@dataclass(frozen=True)
 class ScreenRequest:
     """One request for a member's screen by session cookie (see `screens_by_session`)."""
 
@@ -194,7 +185,7 @@ class ScreenRequest:
     request_id: str
 
 
-async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser) -> Screen | None:
+async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser) -> bytes | None:
     """The `MemberScreen` document of a member the user may see, or None.
 
     Postgres renders the JSON; only the wellness score is computed here and spliced in,
@@ -210,7 +201,7 @@ async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser)
 
 def screens_by_session(
     *, idle: timedelta, absolute: timedelta
-) -> BatchWrite[ScreenRequest, Screen | None]:
+) -> BatchWrite[ScreenRequest, bytes | None]:
     """The group-commit write of the member page's hot path: many requests, one statement.
 
     Each request gets its screen, or None when its session is not live or may not see
@@ -218,7 +209,7 @@ def screens_by_session(
     is in the audit log when the statement commits.
     """
 
-    async def write(cur: Cursor, requests: Sequence[ScreenRequest]) -> list[Screen | None]:
+    async def write(cur: Cursor, requests: Sequence[ScreenRequest]) -> list[bytes | None]:
         await _PREPARED_SCREENS_BY_SESSION.execute(
             cur,
             {
@@ -237,10 +228,7 @@ def screens_by_session(
     return write
 
 
-def _screen(
-    screen: str, annual_income: str | None, monthly_costs: str | None, viewer_id: Any
-) -> Screen:
+def _screen(screen: str, annual_income: str | None, monthly_costs: str | None) -> bytes:
     """The screen JSON with the wellness score spliced in, from a screen statement's row."""
     wellness_json = _wellness_json(annual_income, monthly_costs)
-    document = f'{screen.rstrip().removesuffix("}")}, "wellness": {wellness_json}}}'
-    return Screen(document.encode(), uuid.UUID(str(viewer_id)))
+    return f'{screen.rstrip().removesuffix("}")}, "wellness": {wellness_json}}}'.encode()

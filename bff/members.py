@@ -33,7 +33,7 @@ from bff.member_models import (
     NoteOut,
     PersonRef,
 )
-from bff.member_screen import Screen, ScreenRequest, load_screen_json, screens_by_session
+from bff.member_screen import ScreenRequest, load_screen_json, screens_by_session
 from bff.session_auth import session_token
 from shared.database import Cursor, connection_cursor, transaction
 from shared.group_commit import GroupCommit
@@ -56,19 +56,15 @@ _JSON_FIELDS = ("houses", "vehicles", "risk_answers")
 
 async def screen_response(request: web.Request, member_id: uuid.UUID) -> web.Response:
     """The member screen (auditing the view), or 404 when the user may not see the member."""
+    user = request[CURRENT_USER]
     async with connection_cursor(request.app[POOL]) as cur:
-        screen = await load_screen_json(cur, member_id, request[CURRENT_USER])
+        screen = await load_screen_json(cur, member_id, user)
     if screen is None:
         raise not_found()
-    return await _audited(request, member_id, screen)
-
-
-async def _audited(request: web.Request, member_id: uuid.UUID, screen: Screen) -> web.Response:
-    """The screen as a response, once its view is in the audit log."""
     await audit.record_view(
-        request, actor_id=screen.viewer_id, member_id=member_id, resource="member_screen"
+        request, actor_id=user.id, member_id=member_id, resource="member_screen"
     )
-    return web.Response(body=screen.document, content_type="application/json")
+    return web.Response(body=screen, content_type="application/json")
 
 
 async def get_members(request: web.Request) -> web.StreamResponse:
@@ -102,25 +98,19 @@ async def get_member_by_session(request: web.Request) -> web.StreamResponse | No
     )
     if screen is None:
         return None
-    return web.Response(body=screen.document, content_type="application/json")
+    return web.Response(body=screen, content_type="application/json")
 
 
 async def _screens_by_session_context(app: web.Application) -> AsyncIterator[None]:
     """`cleanup_ctx`: the group-commit reader of the member page's hot path."""
     settings = app[SETTINGS]
-    writer: GroupCommit[ScreenRequest, Screen | None] = GroupCommit(
-        app[POOL],
-        screens_by_session(
-            idle=timedelta(minutes=settings.session_idle_minutes),
-            absolute=timedelta(hours=settings.session_absolute_hours),
-        ),
-        name="member-screens",
-        one_statement=True,
+    write = screens_by_session(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
     )
-    writer.start()
-    app[SCREENS_BY_SESSION] = writer
-    yield
-    await writer.close()
+    async with GroupCommit(app[POOL], write, name="member-screens", one_statement=True) as writer:
+        app[SCREENS_BY_SESSION] = writer
+        yield
 
 
 async def _apply_patch(cur: Cursor, member_id: uuid.UUID, patch: MemberPatch) -> None:

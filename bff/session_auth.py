@@ -9,7 +9,6 @@ on every unsafe method (a cross-site form cannot read it, so cannot send it).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
 
@@ -40,24 +39,17 @@ def session_token(request: web.Request) -> str | None:
     return token
 
 
-def session_params(request: web.Request) -> dict[str, Any] | None:
-    """The parameters of a live-session statement for this request's cookie, or None."""
+async def authenticate(request: web.Request) -> SessionUser | None:
+    """The signed-in user of this request, or None (no cookie, expired, revoked, disabled)."""
     token = session_token(request)
     if token is None:
         return None
     settings = request.app[SETTINGS]
-    return live_session_params(
+    params = live_session_params(
         token,
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_absolute_hours),
     )
-
-
-async def authenticate(request: web.Request) -> SessionUser | None:
-    """The signed-in user of this request, or None (no cookie, expired, revoked, disabled)."""
-    params = session_params(request)
-    if params is None:
-        return None
     async with connection_cursor(request.app[POOL]) as cur:
         await _LIVE_SESSION.execute(cur, params)
         return session_user_from_row(await cur.fetchone())

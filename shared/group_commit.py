@@ -40,7 +40,10 @@ class GroupCommitClosed(RuntimeError):
 
 
 class GroupCommit(Generic[T, R]):
-    """Commits submitted items in shared transactions; `submit` returns the item's result."""
+    """Commits submitted items in shared transactions; `submit` returns the item's result.
+
+    `start()` and `close()` bound its life, or `async with` (a role's `cleanup_ctx`).
+    """
 
     def __init__(
         self,
@@ -73,6 +76,13 @@ class GroupCommit(Generic[T, R]):
         self._dispatcher = asyncio.get_running_loop().create_task(
             self._dispatch(), name=f"group-commit-{self.name}"
         )
+
+    async def __aenter__(self) -> GroupCommit[T, R]:
+        self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
 
     async def submit(self, item: T) -> R:
         """Write `item` with whatever else is waiting; its result once committed.

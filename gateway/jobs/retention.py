@@ -41,10 +41,10 @@ class Retention:
             outbox_after=timedelta(days=settings.outbox_retention_days),
             inbox_after=timedelta(days=settings.inbox_retention_days),
         )
-        webhooks = await self._delete(
+        webhooks = await self._delete_older(
             ctx,
-            "DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events"
-            " WHERE received_at < %s ORDER BY id LIMIT %s)",
+            "webhook_events",
+            "received_at",
             now - timedelta(days=settings.webhook_event_retention_days),
         )
         sessions = await self._delete(
@@ -58,17 +58,11 @@ class Retention:
                 "absolute": timedelta(hours=settings.session_absolute_hours),
             },
         )
-        login_failures = await self._delete(
-            ctx,
-            "DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures"
-            " WHERE occurred_at < %s ORDER BY id LIMIT %s)",
-            now - ATTEMPTS_KEPT,
+        login_failures = await self._delete_older(
+            ctx, "login_failures", "occurred_at", now - ATTEMPTS_KEPT
         )
-        signup_attempts = await self._delete(
-            ctx,
-            "DELETE FROM signup_attempts WHERE id IN (SELECT id FROM signup_attempts"
-            " WHERE occurred_at < %s ORDER BY id LIMIT %s)",
-            now - ATTEMPTS_KEPT,
+        signup_attempts = await self._delete_older(
+            ctx, "signup_attempts", "occurred_at", now - ATTEMPTS_KEPT
         )
         retries = await self._delete(
             ctx,
@@ -86,6 +80,17 @@ class Retention:
             signup_attempts_deleted=signup_attempts,
             stuck_work_retries_deleted=retries,
             job_runs_deleted=history,
+        )
+
+    async def _delete_older(
+        self, ctx: JobContext, table: str, column: str, cutoff: datetime
+    ) -> int:
+        """Delete the rows of `table` (with a bigserial `id`) whose `column` is before `cutoff`."""
+        return await self._delete(
+            ctx,
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table}"  # noqa: S608 - our names
+            f" WHERE {column} < %s ORDER BY id LIMIT %s)",
+            cutoff,
         )
 
     async def _delete(

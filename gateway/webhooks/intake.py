@@ -144,13 +144,11 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
     Concurrent webhooks share one transaction instead of paying a commit each; every
     provider still gets its 200 only once its event is committed.
     """
-    writer: GroupCommit[IncomingEvent, bool] = GroupCommit(
+    async with GroupCommit(
         app[POOL], store_events, name="webhook-intake", one_statement=True
-    )
-    writer.start()
-    app[INTAKE] = writer
-    yield
-    await writer.close()
+    ) as writer:
+        app[INTAKE] = writer
+        yield
 
 
 def acknowledged(request: web.Request, provider: str, stored: bool) -> web.Response:

@@ -68,10 +68,10 @@ LIVE_SESSION_CONDITIONS = """
     s.revoked_at IS NULL AND u.disabled_at IS NULL
     AND s.last_seen_at > now() - %(idle)s AND s.created_at > now() - %(absolute)s
 """
-# The live session of a token hash as CTE `live`, touching its `last_seen_at` when older
-# than TOUCH_EVERY_SECONDS (param `touch`).
-LIVE_SESSION_CTES = f"""
-    live AS (
+# The user of a token hash's live session, touching its `last_seen_at` when older than
+# TOUCH_EVERY_SECONDS (param `touch`).
+LIVE_SESSION_SQL = f"""
+    WITH live AS (
         SELECT s.token_hash, s.csrf_token, u.id, u.email, u.full_name, u.role,
                s.last_seen_at < now() - %(touch)s AS stale
           FROM user_sessions s JOIN users u ON u.id = s.user_id
@@ -80,10 +80,8 @@ LIVE_SESSION_CTES = f"""
         UPDATE user_sessions SET last_seen_at = now()
          WHERE token_hash = %(hash)s AND token_hash IN (SELECT token_hash FROM live WHERE stale)
     )
+    SELECT id, email, full_name, role, csrf_token FROM live
 """  # noqa: S608 - constant SQL
-LIVE_SESSION_SQL = (
-    "WITH" + LIVE_SESSION_CTES + "SELECT id, email, full_name, role, csrf_token FROM live"  # noqa: S608 - constant SQL
-)
 LIVE_SESSION_TYPES = {
     "hash": "bytea",
     "idle": "interval",
