@@ -1,4 +1,8 @@
-"""Middlewares every role installs: ids and access log, problem+json errors, security headers."""
+"""Middlewares every role installs: ids and access log, problem+json errors, security headers.
+
+Errors become problem+json here and nowhere else: an unavailable Postgres or
+RabbitMQ (`shared.outages`) answers 503 with `Retry-After`, a bug answers 500.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from shared.observability.context import bound_ids, new_id
+from shared.outages import RETRY_AFTER_SECONDS, unavailable_dependency
 from shared.web.keys import CORRELATION_ID, REQUEST_ID
 from shared.web.problems import problem_response, validation_problem
 
@@ -77,7 +82,12 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
 
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every error into problem+json; a 500 is logged and reported, its trace kept inside."""
+    """Turn every error into problem+json; a 500 is logged and reported, its trace kept inside.
+
+    An outage of a dependency is no bug: 503 with `Retry-After`, one warning line
+    naming the dependency and the error type (never its message, which may hold a
+    host or a user name), and nothing sent to Sentry.
+    """
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -92,6 +102,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except ValidationError as exc:
         return validation_problem(exc)
     except Exception as exc:
+        dependency = unavailable_dependency(exc)
+        if dependency is not None:
+            return _unavailable(request, dependency, exc)
         log.exception("unhandled error", extra={"route": _route_name(request)})
         sentry_sdk.capture_exception(exc)  # a no-op unless SENTRY_DSN started Sentry
         return problem_response(
@@ -100,6 +113,24 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             detail="Something went wrong on our side. Quote the request id when reporting it.",
             request_id=request.get(REQUEST_ID),
         )
+
+
+def _unavailable(request: web.Request, dependency: str, exc: Exception) -> web.Response:
+    log.warning(
+        "dependency unavailable",
+        extra={
+            "route": _route_name(request),
+            "dependency": dependency,
+            "error": type(exc).__name__,
+        },
+    )
+    return problem_response(
+        503,
+        "Service Unavailable",
+        detail="A service this request needs is unavailable right now. Try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        request_id=request.get(REQUEST_ID),
+    )
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:

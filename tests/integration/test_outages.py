@@ -1,0 +1,99 @@
+"""A Postgres outage answers 503 problem+json with Retry-After, and the role recovers by itself.
+
+The bff reaches Postgres through a TCP proxy; cutting it resets every pooled
+connection and refuses new ones, as a database restart looks to its clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aiohttp import DummyCookieJar
+from aiohttp.test_utils import TestClient
+from pydantic import SecretStr
+
+from bff.app import create_app
+from bff.limits import Limits
+from shared.database import Pool
+from shared.settings import Settings
+from tests.integration.bff.builders import PASSWORD, Session, make_user, sign_in
+from tests.support.polling import eventually
+from tests.support.tcp_proxy import TcpProxy
+
+
+@pytest.fixture
+def db_proxy(run_database_url: str) -> Iterator[TcpProxy]:
+    with TcpProxy.for_url(run_database_url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+async def bff(aiohttp_client, settings: Settings, db_proxy: TcpProxy) -> AsyncIterator[TestClient]:
+    through_proxy = db_proxy.url_through(settings.database_url.get_secret_value())
+    app = create_app(
+        settings.model_copy(update={"database_url": SecretStr(through_proxy)}),
+        limits=Limits(client_ip_header="X-Forwarded-For"),
+    )
+    yield await aiohttp_client(app, cookie_jar=DummyCookieJar())
+
+
+@pytest.fixture
+async def advisor(bff: TestClient, pool: Pool) -> Session:
+    user = await make_user(pool, "advisor")
+    return await sign_in(bff, user.email)
+
+
+def _assert_unavailable(response, body: dict) -> None:
+    assert response.status == 503, body
+    assert response.content_type == "application/problem+json"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert body["status"] == 503
+    assert body["title"] == "Service Unavailable"
+    assert "127.0.0.1" not in str(body) and "postgres" not in str(body).lower()
+
+
+async def test_a_database_outage_answers_503_with_retry_after_on_reads_and_sign_in(
+    bff: TestClient, advisor: Session, pool: Pool, db_proxy: TcpProxy
+):
+    other = await make_user(pool, "advisor")
+    assert (await advisor.get("/api/v1/members")).status == 200
+
+    db_proxy.cut()
+    listed = await advisor.get("/api/v1/members")
+    _assert_unavailable(listed, await listed.json())
+    login = await bff.post("/api/v1/auth/login", json={"email": other.email, "password": PASSWORD})
+    _assert_unavailable(login, await login.json())
+
+
+async def test_the_bff_answers_200_within_10_seconds_of_the_database_coming_back(
+    bff: TestClient, advisor: Session, db_proxy: TcpProxy
+):
+    db_proxy.cut()
+    assert (await advisor.get("/api/v1/members")).status == 503
+    db_proxy.restore()
+    restored = time.monotonic()
+
+    async def listed() -> None:
+        response = await advisor.get("/api/v1/members")
+        assert response.status == 200, await response.text()
+
+    await eventually(listed, timeout=10)
+    assert time.monotonic() - restored < 10
+
+
+async def test_connections_that_died_in_a_restart_are_never_handed_out(
+    bff: TestClient, advisor: Session, db_proxy: TcpProxy
+):
+    # Fill the pool with several idle connections, then restart "Postgres" under them.
+    statuses = await asyncio.gather(*(advisor.get("/api/v1/members") for _ in range(6)))
+    assert [response.status for response in statuses] == [200] * 6
+    db_proxy.cut()
+    db_proxy.restore()
+    await asyncio.sleep(0.2)  # the cut reached the pooled sockets; nothing else to wait for
+
+    for _ in range(8):  # more requests than the pool held: every one gets a live connection
+        response = await advisor.get("/api/v1/members")
+        assert response.status == 200, await response.text()
