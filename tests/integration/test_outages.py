@@ -97,3 +97,38 @@ async def test_connections_that_died_in_a_restart_are_never_handed_out(
     for _ in range(8):  # more requests than the pool held: every one gets a live connection
         response = await advisor.get("/api/v1/members")
         assert response.status == 200, await response.text()
+
+
+async def test_a_route_that_needs_the_broker_answers_503_while_it_is_cut_and_200_after(
+    aiohttp_client, settings: Settings, run_amqp_url: str
+):
+    from aiohttp import web
+
+    from shared.web.keys import BROKER
+
+    with TcpProxy.for_url(run_amqp_url) as broker_proxy:
+        app = create_app(
+            settings.model_copy(
+                update={"amqp_url": SecretStr(broker_proxy.url_through(run_amqp_url))}
+            )
+        )
+
+        async def needs_broker(request: web.Request) -> web.Response:
+            channel = await request.app[BROKER].channel(timeout=0.5)
+            await channel.close()
+            return web.json_response({"ok": True})
+
+        app.router.add_get("/probe/broker", needs_broker)
+        client = await aiohttp_client(app)
+
+        async def answers(status: int) -> None:
+            response = await client.get("/probe/broker")
+            assert response.status == status, await response.text()
+
+        await eventually(lambda: answers(200), timeout=10)
+        broker_proxy.cut()
+        await eventually(lambda: answers(503), timeout=5)
+        response = await client.get("/probe/broker")
+        _assert_unavailable(response, await response.json())
+        broker_proxy.restore()
+        await eventually(lambda: answers(200), timeout=10)
