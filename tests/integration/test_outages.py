@@ -132,3 +132,37 @@ async def test_a_route_that_needs_the_broker_answers_503_while_it_is_cut_and_200
         _assert_unavailable(response, await response.json())
         broker_proxy.restore()
         await eventually(lambda: answers(200), timeout=10)
+
+
+async def test_the_gateway_internal_api_answers_503_during_a_database_outage(
+    aiohttp_client, settings: Settings, db_proxy: TcpProxy
+):
+    import uuid
+
+    from gateway import web as gateway_web
+
+    token = "outage-test-internal-service-token"
+    app = gateway_web.create_app(
+        settings.model_copy(
+            update={
+                "database_url": SecretStr(
+                    db_proxy.url_through(settings.database_url.get_secret_value())
+                ),
+                "internal_service_token": SecretStr(token),
+            }
+        )
+    )
+    client = await aiohttp_client(app)
+    path = f"/internal/v1/members/{uuid.uuid4()}/link-token"
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.post(path, headers=headers)).status == 404  # unknown member
+
+    db_proxy.cut()
+    response = await client.post(path, headers=headers)
+    _assert_unavailable(response, await response.json())
+    db_proxy.restore()
+
+    async def back() -> None:
+        assert (await client.post(path, headers=headers)).status == 404
+
+    await eventually(back, timeout=10)
