@@ -7,6 +7,7 @@ gone: a request that meets one of these should be retried shortly (503 with
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 import psycopg2
@@ -42,3 +43,18 @@ def unavailable_dependency(exc: BaseException) -> Dependency | None:
             return "a dependency"
         current = current.__cause__
     return None
+
+
+def is_statement_timeout(exc: asyncio.CancelledError) -> bool:
+    """True when aiopg turned a query cancelled by `statement_timeout` into CancelledError.
+
+    aiopg raises CancelledError in place of psycopg2's QueryCanceledError, so a slow
+    query would otherwise drop the client's connection without an answer. A real
+    cancellation (client gone, shutdown) leaves the task `cancelling()`; this one does not.
+    """
+    task = asyncio.current_task()
+    return (
+        task is not None
+        and task.cancelling() == 0
+        and isinstance(exc.__context__, psycopg2.extensions.QueryCanceledError)
+    )

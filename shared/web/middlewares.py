@@ -6,6 +6,7 @@ RabbitMQ (`shared.outages`) answers 503 with `Retry-After`, a bug answers 500.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -15,7 +16,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from shared.observability.context import bound_ids, new_id
-from shared.outages import RETRY_AFTER_SECONDS, unavailable_dependency
+from shared.outages import RETRY_AFTER_SECONDS, is_statement_timeout, unavailable_dependency
 from shared.web.keys import CORRELATION_ID, REQUEST_ID
 from shared.web.problems import problem_response, validation_problem
 
@@ -101,6 +102,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem_response(exc.status, exc.reason, headers=headers)
     except ValidationError as exc:
         return validation_problem(exc)
+    except asyncio.CancelledError as exc:
+        if is_statement_timeout(exc):  # Postgres too slow to answer: retry later, as an outage
+            return _unavailable(request, "postgres", exc)
+        raise
     except Exception as exc:
         dependency = unavailable_dependency(exc)
         if dependency is not None:
@@ -115,7 +120,7 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         )
 
 
-def _unavailable(request: web.Request, dependency: str, exc: Exception) -> web.Response:
+def _unavailable(request: web.Request, dependency: str, exc: BaseException) -> web.Response:
     log.warning(
         "dependency unavailable",
         extra={

@@ -166,3 +166,39 @@ async def test_the_gateway_internal_api_answers_503_during_a_database_outage(
         assert (await client.post(path, headers=headers)).status == 404
 
     await eventually(back, timeout=10)
+
+
+async def test_a_query_past_the_statement_timeout_answers_503_not_a_dropped_connection(
+    aiohttp_client, settings: Settings
+):
+    from aiohttp import web
+
+    from shared.database import connection_cursor, transaction
+    from shared.web.keys import POOL
+
+    app = create_app(settings.model_copy(update={"db_statement_timeout_ms": 200}))
+
+    async def slow(request: web.Request) -> web.Response:
+        if request.query.get("in") == "transaction":
+            async with transaction(request.app[POOL]) as cur:
+                await cur.execute("SELECT pg_sleep(2)")
+        else:
+            async with connection_cursor(request.app[POOL]) as cur:
+                await cur.execute("SELECT pg_sleep(2)")
+        return web.json_response({})
+
+    async def quick(request: web.Request) -> web.Response:
+        async with transaction(request.app[POOL]) as cur:
+            await cur.execute("SELECT 1")
+            return web.json_response({"one": (await cur.fetchone())[0]})
+
+    app.router.add_get("/probe/slow", slow)
+    app.router.add_get("/probe/quick", quick)
+    client = await aiohttp_client(app)
+
+    for query in ({}, {"in": "transaction"}):
+        response = await client.get("/probe/slow", params=query)
+        _assert_unavailable(response, await response.json())
+    # The connections the timeouts hit are usable again (the transaction was rolled back).
+    for _ in range(3):
+        assert await (await client.get("/probe/quick")).json() == {"one": 1}
