@@ -84,6 +84,25 @@ async def test_the_bff_answers_200_within_10_seconds_of_the_database_coming_back
     assert time.monotonic() - restored < 10
 
 
+async def test_a_database_behind_a_partition_answers_503_after_the_pool_timeout_not_never(
+    bff: TestClient, advisor: Session, db_proxy: TcpProxy
+):
+    # Nothing is refused or reset: packets just stop, as when a failed-over host vanishes.
+    db_proxy.freeze()
+    started = time.monotonic()
+    response = await advisor.get("/api/v1/members")
+    waited = time.monotonic() - started
+    _assert_unavailable(response, await response.json())
+    assert waited < 12  # the pool's 10 s timeout, not the client's patience
+    db_proxy.restore()
+
+    async def listed() -> None:
+        response = await advisor.get("/api/v1/members")
+        assert response.status == 200, await response.text()
+
+    await eventually(listed, timeout=10)
+
+
 async def test_connections_that_died_in_a_restart_are_never_handed_out(
     bff: TestClient, advisor: Session, db_proxy: TcpProxy
 ):

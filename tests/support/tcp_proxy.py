@@ -2,7 +2,9 @@
 
 `cut()` drops every open connection and stops listening, as a restarting server
 looks to its clients (established connections reset, new ones refused);
-`restore()` listens again on the same port. The proxy runs its own event loop in
+`freeze()` is a network partition instead: connections stay open, new ones are
+accepted, and no byte goes through, so clients wait on their own timeouts;
+`restore()` undoes either (listens again, lets bytes through). The proxy runs its own event loop in
 a thread, so sync tests, async tests and role processes can all go through it.
 """
 
@@ -32,6 +34,7 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing: asyncio.Event | None = None  # made on the proxy's own loop
         self.accepted = 0
 
     @classmethod
@@ -60,9 +63,14 @@ class TcpProxy:
         """Stop listening and reset every connection through the proxy."""
         self._call(self._cut())
 
+    def freeze(self) -> None:
+        """Let no byte through (either way) until `restore()`, keeping every connection open."""
+        self._call(self._set_flowing(False))
+
     def restore(self) -> None:
-        """Listen again on the same port."""
+        """Listen again on the same port and let bytes through."""
         self._call(self._listen())
+        self._call(self._set_flowing(True))
 
     def close(self) -> None:
         self.cut()
@@ -81,14 +89,20 @@ class TcpProxy:
     ) -> None:
         self.close()
 
-    @property
-    def open_connections(self) -> int:
-        return len(self._writers) // 2
-
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=10)
 
+    async def _set_flowing(self, flowing: bool) -> None:
+        if self._flowing is None:
+            self._flowing = asyncio.Event()
+        if flowing:
+            self._flowing.set()
+        else:
+            self._flowing.clear()
+
     async def _listen(self) -> None:
+        if self._flowing is None:
+            await self._set_flowing(True)
         if self._server is None:
             self._server = await asyncio.start_server(
                 self._handle, "127.0.0.1", self.port, reuse_address=True
@@ -104,14 +118,18 @@ class TcpProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
+        assert self._flowing is not None
+        self._writers.add(writer)
+        await self._flowing.wait()  # a frozen proxy holds new connections here
         try:
             up_reader, up_writer = await asyncio.open_connection(
                 self.upstream_host, self.upstream_port
             )
         except OSError:
+            self._writers.discard(writer)
             writer.transport.abort()
             return
-        self._writers.update((writer, up_writer))
+        self._writers.add(up_writer)
         await asyncio.gather(
             self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
         )
@@ -122,6 +140,8 @@ class TcpProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(_CHUNK):
+                assert self._flowing is not None
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
