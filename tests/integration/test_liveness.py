@@ -84,6 +84,46 @@ async def test_with_the_broker_cut_livez_stays_200_while_readiness_names_rabbitm
         role.stop()
 
 
+@pytest.mark.parametrize("args", ROLES, ids=lambda args: " ".join(args[1:]))
+async def test_with_postgres_cut_every_role_stays_alive_and_is_ready_within_10_s_of_its_return(
+    args, run_database_url, run_amqp_url, tmp_path
+):
+    with TcpProxy.for_url(run_database_url) as db_proxy:
+        env = {
+            "APP_ENV": "test",
+            "DATABASE_URL": db_proxy.url_through(run_database_url),
+            "AMQP_URL": run_amqp_url,
+        }
+        role = RoleProcess(args, free_port(), env, tmp_path / "role.log").start()
+        try:
+            await asyncio.to_thread(role.wait_healthy)
+            async with httpx.AsyncClient(base_url=role.url, timeout=5) as http:
+                db_proxy.cut()
+
+                async def unready() -> dict:
+                    ready = await http.get("/")
+                    assert ready.status_code == 503, ready.text
+                    return ready.json()
+
+                body = await eventually(unready, timeout=10)
+                assert body["checks"]["postgres"]["status"] == "fail"
+                assert (await http.get("/livez")).status_code == 200
+                await asyncio.sleep(3)  # an outage of a few seconds, as a restart is
+                assert (await http.get("/livez")).status_code == 200
+
+                db_proxy.restore()
+
+                async def ready() -> None:
+                    response = await http.get("/")
+                    assert response.status_code == 200, response.text
+
+                await eventually(ready, timeout=10)
+            role.terminate()
+            assert await asyncio.to_thread(role.wait) == 0, role.output()
+        finally:
+            role.stop()
+
+
 async def test_livez_runs_no_dependency_check_so_a_hanging_one_leaves_it_200(
     aiohttp_client, settings
 ):
