@@ -20,6 +20,7 @@ from bff.keys import CURRENT_USER, GATEWAY
 from bff.member_access import visible_member
 from bff.member_models import LinkedItemOut
 from shared.database import connection_cursor, transaction
+from shared.outages import RETRY_AFTER_SECONDS
 from shared.web.keys import POOL
 
 
@@ -38,7 +39,9 @@ class SyncsStarted(BaseModel):
 
 
 def _problem(error: GatewayError) -> ApiProblem:
-    return ApiProblem(error.status, error.title, detail=error.detail)
+    """The gateway's failure as the bff answers it; a 503 says when to try again."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status == 503 else None
+    return ApiProblem(error.status, error.title, detail=error.detail, headers=headers)
 
 
 async def _audit(

@@ -20,7 +20,12 @@ __all__ = ["Cursor", "Pool", "connection_cursor", "create_pool", "transaction"]
 async def create_pool(
     dsn: str, *, max_size: int, statement_timeout_ms: int, application_name: str
 ) -> Pool:
-    """Open a pool lazily (min size 0): a role starts and reports health while Postgres is down."""
+    """Open a pool lazily (min size 0): a role starts and reports health while Postgres is down.
+
+    A connection the server closes (a restart, a failover) leaves the pool as soon as its
+    socket reports it: aiopg watches every idle connection's socket. TCP keepalives find
+    idle connections whose host vanished without closing them, which no socket reports.
+    """
     return await aiopg.create_pool(
         dsn,
         minsize=0,
@@ -30,6 +35,10 @@ async def create_pool(
         options=f"-c statement_timeout={statement_timeout_ms}",
         application_name=application_name,
         connect_timeout=3,
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
     )
 
 

@@ -3,6 +3,13 @@
 A setting that is missing or malformed stops the process with one line naming
 the variable (see `shared.process.load_settings_or_exit`). Secrets are
 `SecretStr` so they never show up in a repr, a log line or an error.
+
+Local and test run on defaults that point at this machine (the provider
+simulator, localhost). Staging and production have no such defaults: a deployed
+role must be given every setting in `DEPLOYED_REQUIRED`, and every secret must
+be at least `MIN_SECRET_LENGTH` characters and neither a placeholder nor its
+local default. The checks run once, on the environment with the Secrets Manager
+overlay applied.
 """
 
 from __future__ import annotations
@@ -17,6 +24,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "change_me", "placeholder", "secret", "password", "xxx", "todo"}
 )
+
+# Settings whose local default would point a deployed role at this machine: in staging and
+# production each must be set (to something else than that default).
+DEPLOYED_REQUIRED = (
+    "gateway_internal_url",
+    "public_webhook_base_url",
+    "sms_base_url",
+    "sms_from_number",
+    "sms_account_sid",
+    "aggregation_base_url",
+    "aggregation_client_id",
+    "scheduling_base_url",
+    "scheduling_organization_uri",
+    "webapp_base_url",
+    "email_from_address",
+)
+# Tokens, passwords and keys in staging and production: at least this long, as random ones are.
+MIN_SECRET_LENGTH = 32
+# Secrets that are URLs with credentials inside: their length says nothing of their strength.
+_CREDENTIAL_URLS = frozenset({"database_url", "amqp_url", "sentry_dsn"})
 
 
 class AppEnv(StrEnum):
@@ -67,6 +94,11 @@ class Settings(BaseSettings):
     # Server-rendered ops page on the gateway (HTTP Basic, user "ops").
     ops_password: SecretStr = SecretStr("local-ops-password")
 
+    # --- console links and email (sign-up verification) -------------------------------
+    # Public URL of the advisor console, for links in emails.
+    webapp_base_url: str = "http://localhost:3000"
+    email_from_address: str = "no-reply@origin.local"
+
     # --- advisor sessions (bff) ------------------------------------------------------
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
@@ -104,9 +136,33 @@ class Settings(BaseSettings):
         return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
+    def _refuse_local_values_when_deployed(self) -> Settings:
         if not self.app_env.is_deployed:
             return self
+        problems = [*self._missing_required(), *self._weak_secrets()]
+        if "guest:guest@" in self.amqp_url.get_secret_value():
+            problems.append("AMQP_URL uses the default guest account")
+        if problems:
+            raise ValueError("; ".join(problems) + f", refused in {self.app_env}")
+        return self
+
+    def _missing_required(self) -> list[str]:
+        """Required settings left unset, empty or at their local default, in one message."""
+        fields = type(self).model_fields
+        missing = [
+            name.upper()
+            for name in DEPLOYED_REQUIRED
+            if name not in self.model_fields_set
+            or not str(getattr(self, name)).strip()
+            or getattr(self, name) == fields[name].default
+        ]
+        if not missing:
+            return []
+        return [f"{', '.join(missing)}: required (the local default points at this machine)"]
+
+    def _weak_secrets(self) -> list[str]:
+        """Secrets that are empty, placeholders, local defaults, or too short to be random."""
+        problems = []
         for name, value in self:
             if not isinstance(value, SecretStr):
                 continue
@@ -115,17 +171,24 @@ class Settings(BaseSettings):
             if secret.strip().lower() in PLACEHOLDER_SECRETS or (
                 isinstance(default, SecretStr) and secret == default.get_secret_value()
             ):
-                raise ValueError(
-                    f"{name.upper()} is empty, a placeholder or the local default,"
-                    f" refused in {self.app_env}"
-                )
-        if "guest:guest@" in self.amqp_url.get_secret_value():
-            raise ValueError(f"AMQP_URL uses the default guest account, refused in {self.app_env}")
-        return self
+                problems.append(f"{name.upper()} is empty, a placeholder or the local default")
+            elif name not in _CREDENTIAL_URLS and len(secret) < MIN_SECRET_LENGTH:
+                problems.append(f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters")
+        return problems
 
     def port_for(self, default: int) -> int:
         """The role's port: `PORT` when set, else the role's own default."""
         return self.port if self.port is not None else default
+
+
+class _Bootstrap(BaseSettings):
+    """What locating the Secrets Manager secret needs, read before anything is checked."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, case_sensitive=False)
+
+    secrets_manager_secret_id: str | None = None
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
 
 
 class ConfigurationError(Exception):
@@ -133,19 +196,24 @@ class ConfigurationError(Exception):
 
 
 def load_settings() -> Settings:
-    """Read settings from the environment, then overlay the Secrets Manager secret if one is set."""
+    """Read settings from the environment overlaid by the Secrets Manager secret, if one is set.
+
+    Validation runs once, after the overlay: a deployed role whose secrets and
+    required settings live only in the secret starts.
+    """
     from shared.secrets import SecretsError, read_secret_overlay
 
     try:
-        settings = Settings()
-        if settings.secrets_manager_secret_id:
+        bootstrap = _Bootstrap()
+        known: dict[str, str] = {}
+        if bootstrap.secrets_manager_secret_id:
             overlay = read_secret_overlay(
-                settings.secrets_manager_secret_id,
-                region=settings.aws_region,
-                endpoint_url=settings.aws_endpoint_url,
+                bootstrap.secrets_manager_secret_id,
+                region=bootstrap.aws_region,
+                endpoint_url=bootstrap.aws_endpoint_url,
             )
             known = {key: value for key, value in overlay.items() if key in Settings.model_fields}
-            settings = Settings(**known)  # type: ignore[arg-type]
+        settings = Settings(**known)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigurationError(describe_validation_error(exc)) from None
     except SecretsError as exc:

@@ -12,7 +12,7 @@ from shared.database import create_pool
 from shared.messaging.connection import BrokerConnection
 from shared.messaging.relay import OutboxRelay
 from shared.settings import Settings
-from shared.web.health import HEALTH_CHECKS, health, postgres_check, rabbitmq_check
+from shared.web.health import HEALTH_CHECKS, health, liveness, postgres_check, rabbitmq_check
 from shared.web.keys import BROKER, DRAINING, POOL, RELAY, SERVICE, SETTINGS, ServiceInfo
 from shared.web.middlewares import (
     add_security_headers,
@@ -22,7 +22,7 @@ from shared.web.middlewares import (
 
 
 def create_base_app(settings: Settings, *, service: str) -> web.Application:
-    """An app with the shared middlewares, the Postgres pool, the broker and `GET /` health.
+    """An app with the shared middlewares, pool and broker, readiness `/` and liveness `/livez`.
 
     Resources open in `cleanup_ctx` order (pool, broker, outbox relay) and close in
     reverse. Every role writes events, so every role runs a relay.
@@ -40,6 +40,7 @@ def create_base_app(settings: Settings, *, service: str) -> web.Application:
     app.cleanup_ctx.append(_broker)
     app.cleanup_ctx.append(_relay)
     app.router.add_get("/", health, name="health")
+    app.router.add_get("/livez", liveness, name="liveness")
     return app
 
 

@@ -1,8 +1,13 @@
-"""`GET /` on every role: is this process able to do its work right now?
+"""Readiness (`GET /`) and liveness (`GET /livez`) on every role's port.
 
-Each dependency check runs concurrently under a short timeout, so the endpoint
-answers within about a second even when a dependency hangs. Once SIGTERM
-arrives the role answers 503 `draining` so the load balancer stops sending work.
+Readiness asks whether this process can do its work right now: each dependency
+check runs concurrently under a short timeout, so it answers within about a
+second even when a dependency hangs. The load balancer routes on it.
+
+Liveness asks only whether the process and its event loop are alive, whatever
+Postgres and RabbitMQ do: the container health check probes it, so a broker or
+database failover makes every task unready but never gets them all replaced at
+once. Once SIGTERM arrives both answer 503 `draining`.
 """
 
 from __future__ import annotations
@@ -88,6 +93,20 @@ async def health(request: web.Request) -> web.Response:
         status = "fail"
     service = app[SERVICE]
     body = {"status": status, "service": service.name, "version": service.version, "checks": checks}
+    return web.json_response(
+        body, status=200 if status == "ok" else 503, headers={"Cache-Control": "no-store"}
+    )
+
+
+async def liveness(request: web.Request) -> web.Response:
+    """200 while the event loop runs this handler; 503 `draining` after SIGTERM.
+
+    It checks no dependency on purpose: answering at all is the proof of life.
+    """
+    app = request.app
+    status = "draining" if app[DRAINING].is_set() else "ok"
+    service = app[SERVICE]
+    body = {"status": status, "service": service.name, "version": service.version}
     return web.json_response(
         body, status=200 if status == "ok" else 503, headers={"Cache-Control": "no-store"}
     )

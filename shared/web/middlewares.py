@@ -1,7 +1,12 @@
-"""Middlewares every role installs: ids and access log, problem+json errors, security headers."""
+"""Middlewares every role installs: ids and access log, problem+json errors, security headers.
+
+Errors become problem+json here and nowhere else: an unavailable Postgres or
+RabbitMQ (`shared.outages`) answers 503 with `Retry-After`, a bug answers 500.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -11,6 +16,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from shared.observability.context import bound_ids, new_id
+from shared.outages import RETRY_AFTER_SECONDS, is_statement_timeout, unavailable_dependency
 from shared.web.keys import CORRELATION_ID, REQUEST_ID
 from shared.web.problems import problem_response, validation_problem
 
@@ -77,7 +83,12 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
 
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every error into problem+json; a 500 is logged and reported, its trace kept inside."""
+    """Turn every error into problem+json; a 500 is logged and reported, its trace kept inside.
+
+    An outage of a dependency is no bug: 503 with `Retry-After`, one warning line
+    naming the dependency and the error type (never its message, which may hold a
+    host or a user name), and nothing sent to Sentry.
+    """
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -91,7 +102,14 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem_response(exc.status, exc.reason, headers=headers)
     except ValidationError as exc:
         return validation_problem(exc)
+    except asyncio.CancelledError as exc:
+        if is_statement_timeout(exc):  # Postgres too slow to answer: retry later, as an outage
+            return _unavailable(request, "postgres", exc)
+        raise
     except Exception as exc:
+        dependency = unavailable_dependency(exc)
+        if dependency is not None:
+            return _unavailable(request, dependency, exc)
         log.exception("unhandled error", extra={"route": _route_name(request)})
         sentry_sdk.capture_exception(exc)  # a no-op unless SENTRY_DSN started Sentry
         return problem_response(
@@ -100,6 +118,24 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             detail="Something went wrong on our side. Quote the request id when reporting it.",
             request_id=request.get(REQUEST_ID),
         )
+
+
+def _unavailable(request: web.Request, dependency: str, exc: BaseException) -> web.Response:
+    log.warning(
+        "dependency unavailable",
+        extra={
+            "route": _route_name(request),
+            "dependency": dependency,
+            "error": type(exc).__name__,
+        },
+    )
+    return problem_response(
+        503,
+        "Service Unavailable",
+        detail="A service this request needs is unavailable right now. Try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        request_id=request.get(REQUEST_ID),
+    )
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:

@@ -6,6 +6,7 @@ import sys
 import httpx
 import pytest
 
+from tests.support.deployed import deployed_environment
 from tests.support.infra import free_port
 from tests.support.processes import ROOT, RoleProcess
 
@@ -52,6 +53,29 @@ def test_a_bad_setting_exits_2_with_one_line_naming_the_variable(role_env):
     assert len(lines) == 1
     assert lines[0].startswith("configuration error: APP_ENV:")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", ROLES, ids=lambda args: " ".join(args[1:]))
+def test_a_deployed_role_without_a_required_setting_exits_2_naming_it(args):
+    env = deployed_environment("staging")  # settings are refused before anything connects
+    del env["GATEWAY_INTERNAL_URL"]
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**env, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "configuration error: GATEWAY_INTERNAL_URL: required (the local default points at"
+        " this machine), refused in staging"
+    ]
+    for name, value in env.items():
+        if name.endswith(("TOKEN", "PASSWORD", "SECRET", "KEY", "KEYS")):
+            assert value not in result.stderr
 
 
 async def test_sigterm_lets_a_slow_request_finish_while_health_says_draining(role_env, tmp_path):

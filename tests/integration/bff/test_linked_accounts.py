@@ -80,6 +80,7 @@ async def test_an_unreachable_gateway_answers_503_not_500(aiohttp_client, settin
 
     assert response.status == 503
     assert response.content_type == "application/problem+json"
+    assert int(response.headers["Retry-After"]) >= 1
 
 
 async def test_a_gateway_that_fails_answers_502(aiohttp_client, settings, pool):
