@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from bff.keys import CURRENT_USER, ENDPOINTS
 from bff.session_auth import CSRF_HEADER, authenticate
+from shared.identity.passwords import HashingBusy
 from shared.web.problems import problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -107,6 +108,16 @@ def too_many_requests(detail: str, *, retry_after: int, **extensions: Any) -> Ap
     )
 
 
+def sign_in_busy() -> ApiProblem:
+    """503 when too many passwords wait to be hashed: the caller tries again in a second."""
+    return ApiProblem(
+        503,
+        "Service Unavailable",
+        detail="Too many sign-ins at once. Try again in a moment.",
+        headers={"Retry-After": str(HashingBusy.retry_after)},
+    )
+
+
 def not_found() -> ApiProblem:
     """The one answer for a missing resource and for one the caller may not see."""
     return ApiProblem(404, "Not Found", detail="No such resource.")
@@ -135,6 +146,8 @@ def _guarded(endpoint: Endpoint) -> Handler:
             return await endpoint.handler(request)
         except ApiProblem as problem:
             return problem.response()
+        except HashingBusy:
+            return sign_in_busy().response()
 
     return handle
 
