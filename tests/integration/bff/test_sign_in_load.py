@@ -1,4 +1,4 @@
-"""Sign-in under load: the throttle holds under concurrency, hashing is bounded, old hashes redone."""
+"""Sign-in under load: the throttle holds under concurrency, hashing is bounded, hashes redone."""
 
 from __future__ import annotations
 
