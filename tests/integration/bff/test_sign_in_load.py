@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from aiohttp import DummyCookieJar
+from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 
 from bff.app import create_app
@@ -13,7 +15,8 @@ from bff.limits import Limits
 from bff.login_throttle import account_key
 from shared.database import transaction
 from shared.identity import passwords
-from shared.identity.passwords import BoundedHasher
+from shared.identity.passwords import BoundedHasher, Hasher
+from shared.settings import Settings
 from tests.integration.bff.builders import PASSWORD, make_user
 
 
@@ -39,7 +42,7 @@ def _unique_ip() -> str:
     return f"10.{value % 250}.{(value >> 8) % 250}.{(value >> 16) % 250 + 1}"
 
 
-async def _client(aiohttp_client, settings, hasher):
+async def _client(aiohttp_client: Any, settings: Settings, hasher: Hasher) -> TestClient:
     app = create_app(
         settings, limits=Limits(client_ip_header="X-Forwarded-For"), password_hasher=hasher
     )
