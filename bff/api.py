@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from bff.cross_site import cross_site_reason
 from bff.keys import CURRENT_USER, ENDPOINTS
 from bff.session_auth import CSRF_HEADER, authenticate
 from shared.identity.passwords import HashingBusy
@@ -31,6 +32,7 @@ FastPath = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 M = TypeVar("M", bound=BaseModel)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+JSON_CONTENT_TYPE = "application/json"
 
 
 class Access(StrEnum):
@@ -130,6 +132,12 @@ def _guarded(endpoint: Endpoint) -> Handler:
                 response = await endpoint.fast_path(request)
                 if response is not None:
                     return response
+            if endpoint.access is Access.PUBLIC and request.method not in SAFE_METHODS:
+                reason = cross_site_reason(request)
+                if reason is not None:
+                    raise ApiProblem(
+                        403, "Forbidden", detail=f"Cross-site request refused: {reason}."
+                    )
             if endpoint.access is not Access.PUBLIC:
                 user = await authenticate(request)
                 if user is None:
@@ -165,13 +173,28 @@ def add_endpoints(app: web.Application, endpoints: list[Endpoint]) -> None:
 
 
 async def read_body(request: web.Request, model: type[M]) -> M:
-    """The JSON body validated as `model`: 400 when it is not JSON, 422 naming bad fields."""
+    """The JSON body validated as `model`.
+
+    415 when a body is sent without `Content-Type: application/json` (a cross-site
+    form can only send form or text types), 400 when it is not JSON or is nested
+    past Python's recursion limit, 422 naming bad fields.
+    """
     raw = await request.read()
+    if raw and request.content_type != JSON_CONTENT_TYPE:
+        raise ApiProblem(
+            415,
+            "Unsupported Media Type",
+            detail=f"Send the body as {JSON_CONTENT_TYPE}.",
+        )
     try:
         data = json.loads(raw) if raw else None
+        _refuse_unstorable_text(data)
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem(400, "Bad Request", detail="The request body is not valid JSON.") from None
-    _refuse_unstorable_text(data)
+    except RecursionError:
+        raise ApiProblem(
+            400, "Bad Request", detail="The request body is nested too deeply."
+        ) from None
     return model.model_validate(data)
 
 
