@@ -24,6 +24,7 @@ from bff.cross_site import cross_site_reason
 from bff.keys import CURRENT_USER, ENDPOINTS
 from bff.session_auth import CSRF_HEADER, authenticate
 from shared.identity.passwords import HashingBusy
+from shared.web.client_limits import read_body_bytes
 from shared.web.problems import problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -179,7 +180,7 @@ async def read_body(request: web.Request, model: type[M]) -> M:
     form can only send form or text types), 400 when it is not JSON or is nested
     past Python's recursion limit, 422 naming bad fields.
     """
-    raw = await request.read()
+    raw = await read_body_bytes(request)
     if raw and request.content_type != JSON_CONTENT_TYPE:
         raise ApiProblem(
             415,
