@@ -7,8 +7,9 @@ the next successful sign-in (`needs_rehash`).
 Hashing costs tens of milliseconds of CPU by design, so a burst of sign-ins
 could take every core. Request handlers therefore hash through a `BoundedHasher`:
 one worker thread (argon2-cffi releases the GIL, so the event loop keeps
-serving on another core) and a short queue; past the queue a hash is refused
-at once with `HashingBusy`, which the caller answers 503 with `Retry-After`.
+serving on another core), paced to half a core's CPU time by default, and a
+short queue; past the queue a hash is refused at once with `HashingBusy`, which
+the caller answers 503 with `Retry-After`.
 Unknown accounts are checked against a dummy hash so a wrong email and a
 wrong password take the same time.
 
@@ -19,7 +20,10 @@ for command-line tools and tests, never for request handlers.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
@@ -38,6 +42,11 @@ _HASHER = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelis
 
 # Hashes allowed to wait behind the one being computed (about 20 ms each on one core).
 DEFAULT_MAX_WAITING = 16
+# The share of one core hashing may use, counted in the hashing thread's CPU time: the
+# thread rests after each hash so that over time it works at most this fraction.
+DEFAULT_CPU_SHARE = 0.5
+# The hashing thread's nice value (0: the same priority as the event loop).
+HASHING_NICENESS = 0
 BUSY_RETRY_AFTER_SECONDS = 1
 
 
@@ -102,6 +111,16 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
     return await asyncio.to_thread(_verify, password_hash, password)
 
 
+def _lower_priority(niceness: int) -> None:
+    """Make the calling thread yield the CPU to the event loop (Linux: nice is per thread)."""
+    if sys.platform != "linux" or niceness <= 0:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except OSError:
+        pass  # not permitted here: hashing simply keeps the process's priority
+
+
 class BoundedHasher:
     """Hashes on one thread with at most `max_waiting` hashes queued behind the running one.
 
@@ -110,8 +129,23 @@ class BoundedHasher:
     hash is done or was dropped before it started, so the queue bounds real work.
     """
 
-    def __init__(self, *, max_waiting: int = DEFAULT_MAX_WAITING) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
+    def __init__(
+        self,
+        *,
+        max_waiting: int = DEFAULT_MAX_WAITING,
+        cpu_share: float = DEFAULT_CPU_SHARE,
+        niceness: int = HASHING_NICENESS,
+    ) -> None:
+        if not 0 < cpu_share <= 1:
+            raise ValueError("cpu_share must be in (0, 1]")
+        self._rest_per_work = 1 / cpu_share - 1
+        self._rest_until = 0.0  # monotonic time; read and written on the hashing thread only
+        self._executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="argon2",
+            initializer=_lower_priority,
+            initargs=(niceness,),
+        )
         self._capacity = 1 + max_waiting
         self._unfinished = 0
         self._lock = threading.Lock()
@@ -123,11 +157,11 @@ class BoundedHasher:
 
     async def hash(self, password: str) -> str:
         """An argon2id hash, or `HashingBusy` when the queue is full."""
-        return await self._run(_HASHER.hash, password)
+        return await self._run(self._paced, _HASHER.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """True when the password matches, or `HashingBusy` when the queue is full."""
-        return await self._run(_verify, password_hash, password)
+        return await self._run(self._paced, _verify, password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with other parameters (cheap: reads the prefix)."""
@@ -149,6 +183,22 @@ class BoundedHasher:
             raise
         future.add_done_callback(self._release)
         return await asyncio.wrap_future(future)
+
+    def _paced(self, function: Callable[..., T], *args: object) -> T:
+        """On the hashing thread: rest off the last hash's debt, then hash and note the new one.
+
+        Resting before the next hash, not after this one, answers this caller at once;
+        only a burst is slowed down, to `cpu_share` of a core.
+        """
+        rest = self._rest_until - time.monotonic()
+        if rest > 0:
+            time.sleep(rest)
+        started = time.thread_time()
+        try:
+            return function(*args)
+        finally:
+            used = time.thread_time() - started
+            self._rest_until = time.monotonic() + used * self._rest_per_work
 
     def _release(self, _: object) -> None:
         # Runs on the hashing thread when work finishes, or here when it is cancelled.

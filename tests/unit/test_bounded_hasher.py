@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -61,3 +62,17 @@ async def test_a_cancelled_caller_frees_its_place_once_its_hash_is_done(hasher):
 
     await eventually(drained, timeout=5)
     assert (await hasher.hash("Password-again!")).startswith("$argon2id$")
+
+
+async def test_a_burst_is_paced_to_the_hashers_share_of_a_core():
+    paced = BoundedHasher(max_waiting=10, cpu_share=0.25)
+    try:
+        wall, cpu = time.monotonic(), time.process_time()
+        await asyncio.gather(*(paced.hash(f"Password-{n}!") for n in range(5)))
+        wall, cpu = time.monotonic() - wall, time.process_time() - cpu
+    finally:
+        paced.close()
+
+    # Resting 3 s per second of hashing after each of the first four hashes: the burst
+    # takes at least 2.4 times the CPU it used, however busy the machine is.
+    assert wall >= 2 * cpu
