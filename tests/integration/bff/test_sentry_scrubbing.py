@@ -8,13 +8,14 @@ request into an unhandled error after its body was read.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from aiohttp import DummyCookieJar
 
 from bff.app import create_app
 from bff.limits import Limits
-from tests.support.sentry import capturing_sentry
+from tests.support.sentry import CaptureTransport, capturing_sentry
 
 
 class BrokenHasher:
@@ -54,7 +55,14 @@ def _headers(canary: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-async def broken_client(aiohttp_client, settings):
+def sentry(settings) -> Iterator[CaptureTransport]:
+    """Sentry started before the app is built and served, as `run_role` does."""
+    with capturing_sentry(settings) as transport:
+        yield transport
+
+
+@pytest.fixture
+async def broken_client(sentry, aiohttp_client, settings):
     app = create_app(
         settings,
         limits=Limits(client_ip_header="X-Forwarded-For"),
@@ -72,43 +80,43 @@ def _assert_clean(captured: str, canary: dict[str, str]) -> None:
 
 
 async def test_a_failing_sign_in_sends_sentry_no_password_email_name_phone_or_token(
-    broken_client, settings
+    broken_client, sentry
 ):
     canary = _canaries()
-    with capturing_sentry(settings) as sentry:
-        response = await broken_client.post(
-            f"/api/v1/auth/login?phone={canary['phone']}&name={canary['name']}",
-            json={"email": canary["email"], "password": canary["password"]},
-            headers=_headers(canary),
-        )
-        assert response.status == 500
+    response = await broken_client.post(
+        f"/api/v1/auth/login?phone={canary['phone']}&name={canary['name']}",
+        json={"email": canary["email"], "password": canary["password"]},
+        headers=_headers(canary),
+    )
+    assert response.status == 500
 
-    events = sentry.events()
-    assert events, "the 500 was not reported to Sentry"
+    await broken_client.close()  # the request's events are complete
+    assert sentry.events(), "the 500 was not reported to Sentry"
     captured = sentry.everything()
     assert "RuntimeError" in captured
-    assert "/api/v1/auth/login" in captured
+    # The aiohttp integration saw the request (so its body and headers were on offer).
+    assert '"url":"http://127.0.0.1:' in captured and "/api/v1/auth/login" in captured
     _assert_clean(captured, canary)
 
 
-async def test_a_failing_sign_up_sends_sentry_none_of_what_was_typed(broken_client, settings):
+async def test_a_failing_sign_up_sends_sentry_none_of_what_was_typed(broken_client, sentry):
     canary = _canaries()
-    with capturing_sentry(settings) as sentry:
-        response = await broken_client.post(
-            "/api/v1/signup",
-            json={
-                "email": canary["email"],
-                "password": canary["password"],
-                "full_name": canary["name"],
-                "country": "US",
-            },
-            headers={**_headers(canary), "X-Forwarded-For": "203.0.113.10"},
-        )
-        assert response.status == 500
+    response = await broken_client.post(
+        "/api/v1/signup",
+        json={
+            "email": canary["email"],
+            "password": canary["password"],
+            "full_name": canary["name"],
+            "country": "US",
+        },
+        headers={**_headers(canary), "X-Forwarded-For": "203.0.113.10"},
+    )
+    assert response.status == 500
 
+    await broken_client.close()
     assert sentry.events(), "the 500 was not reported to Sentry"
     captured = sentry.everything()
-    assert "/api/v1/signup" in captured
+    assert '"url":"http://127.0.0.1:' in captured and "/api/v1/signup" in captured
     _assert_clean(captured, canary)
 
 
