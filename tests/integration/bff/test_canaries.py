@@ -1,4 +1,4 @@
-"""Canaries: a secret, passwords and member PII go through the bff; none comes out in logs or Sentry.
+"""Canaries: a secret, passwords and member PII go through the bff; none reaches logs or Sentry.
 
 Logging is configured as every role configures it (`configure_logging`: JSON lines on
 stdout, captured here) and Sentry is started as `run_role` starts it, into a capture
