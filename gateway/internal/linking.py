@@ -80,7 +80,12 @@ async def exchange_public_token(request: web.Request) -> web.Response:
     access token cannot be had again) and the sync fills the accounts in.
     """
     member_id = _path_uuid(request, "member_id")
-    body = ExchangePublicToken.model_validate_json(await read_body_bytes(request))
+    raw = await read_body_bytes(request)
+    if request.content_type != "application/json":
+        return problem_response(
+            415, "Unsupported Media Type", detail="Send the body as application/json."
+        )
+    body = ExchangePublicToken.model_validate_json(raw)
     pool = request.app[POOL]
     async with connection_cursor(pool) as cur:
         if not await linked_items.member_exists(cur, member_id):
