@@ -66,6 +66,34 @@ async def test_a_client_that_never_finishes_its_headers_is_disconnected(served):
     assert 0.9 <= time.monotonic() - started < 5
 
 
+async def test_a_client_trickling_header_bytes_is_disconnected_all_the_same(served):
+    reader, writer = await asyncio.open_connection("127.0.0.1", served)
+    started = time.monotonic()
+    writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    closed = False
+    try:
+        for _ in range(30):  # one header byte every 0.2 s, never the blank line
+            await asyncio.sleep(0.2)
+            writer.write(b"a")
+            await writer.drain()
+            if reader.at_eof() or writer.is_closing():
+                break
+            try:
+                async with asyncio.timeout(0.01):
+                    if await reader.read(1) == b"":
+                        closed = True
+                        break
+            except TimeoutError:
+                pass
+    except ConnectionError:
+        closed = True
+    finally:
+        writer.close()
+
+    assert closed or reader.at_eof()
+    assert time.monotonic() - started < 3
+
+
 async def test_a_stalled_idle_keep_alive_connection_is_closed(served):
     started = time.monotonic()
 
