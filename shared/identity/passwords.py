@@ -7,7 +7,7 @@ the next successful sign-in (`needs_rehash`).
 Hashing costs tens of milliseconds of CPU by design, so a burst of sign-ins
 could take every core. Request handlers therefore hash through a `BoundedHasher`:
 one worker thread (argon2-cffi releases the GIL, so the event loop keeps
-serving on another core), paced to half a core's CPU time by default, and a
+serving on another core), paced to 40% of a core's CPU time by default, and a
 short queue; past the queue a hash is refused at once with `HashingBusy`, which
 the caller answers 503 with `Retry-After`.
 Unknown accounts are checked against a dummy hash so a wrong email and a
@@ -44,7 +44,7 @@ _HASHER = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_KIB, parallelis
 DEFAULT_MAX_WAITING = 16
 # The share of one core hashing may use, counted in the hashing thread's CPU time: the
 # thread rests after each hash so that over time it works at most this fraction.
-DEFAULT_CPU_SHARE = 0.5
+DEFAULT_CPU_SHARE = 0.4
 # The hashing thread's nice value (0: the same priority as the event loop).
 HASHING_NICENESS = 0
 BUSY_RETRY_AFTER_SECONDS = 1
