@@ -21,40 +21,17 @@ import json
 import random
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import aiohttp
 
-from bench.bff import POOL_SIZE, drive, percentile, seed, sign_in
-from shared.database import create_pool, transaction
-from shared.identity.passwords import hash_password_sync
+from bench.bff import PASSWORD, POOL_SIZE, add_users, drive, percentile, seed, sign_in
 from tests.support import infra
 from tests.support.processes import RoleProcess
 
-PASSWORD = "Bench-password-42!"
 GOAL_RATIO = 0.70
 GOAL_P99_MS = 100.0
 GOAL_SIGNINS_PER_SECOND = 15.0
-
-
-async def add_sign_in_users(dsn: str, count: int) -> list[str]:
-    """One user per sign-in slot, so each slot's account and address pair stays its own."""
-    pool = await create_pool(dsn, max_size=1, statement_timeout_ms=0, application_name="bench")
-    password_hash = hash_password_sync(PASSWORD)
-    emails = [f"bench.signin.{n}.{uuid.uuid4().hex[:6]}@example.com" for n in range(count)]
-    try:
-        async with transaction(pool) as cur:
-            for email in emails:
-                await cur.execute(
-                    "INSERT INTO users (id, email, full_name, role, password_hash)"
-                    " VALUES (%s, %s, 'Bench Signer', 'advisor', %s)",
-                    (str(uuid.uuid4()), email, password_hash),
-                )
-    finally:
-        pool.close()
-        await pool.wait_closed()
-    return emails
 
 
 async def sign_ins(
@@ -100,7 +77,7 @@ async def run(args: argparse.Namespace) -> None:
     try:
         print(f"seeding {args.members} members ...", flush=True)
         email, member_ids = await seed(dsn, args.members)
-        signers = await add_sign_in_users(dsn, args.signins)
+        signers = await add_users(dsn, args.signins)
         env = {
             "APP_ENV": "test",
             "LOG_LEVEL": "WARNING",
