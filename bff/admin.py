@@ -23,12 +23,12 @@ from bff.api import (
     read_query,
 )
 from bff.audit import AuditAction, AuditEntry
-from bff.keys import CURRENT_USER
+from bff.keys import CURRENT_USER, PASSWORD_HASHER
 from bff.member_access import visible_member
 from bff.member_models import MemberScreen
 from bff.members import screen_response
 from shared.database import connection_cursor, transaction
-from shared.identity import passwords, sessions, users
+from shared.identity import sessions, users
 from shared.identity.password_policy import policy_problems
 from shared.identity.users import EmailTaken, Role, User
 from shared.web.keys import POOL
@@ -134,7 +134,7 @@ async def list_users(request: web.Request) -> web.StreamResponse:
 async def create_user(request: web.Request) -> web.StreamResponse:
     """Create an advisor or admin; 409 when the email is taken."""
     new = await read_body(request, NewUser)
-    password_hash = await passwords.hash_password(new.password)
+    password_hash = await request.app[PASSWORD_HASHER].hash(new.password)
     try:
         async with transaction(request.app[POOL]) as cur:
             user = await users.create_user(

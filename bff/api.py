@@ -20,8 +20,11 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from bff.cross_site import cross_site_reason
 from bff.keys import CURRENT_USER, ENDPOINTS
 from bff.session_auth import CSRF_HEADER, authenticate
+from shared.identity.passwords import HashingBusy
+from shared.web.client_limits import read_body_bytes
 from shared.web.problems import problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -30,6 +33,7 @@ FastPath = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 M = TypeVar("M", bound=BaseModel)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+JSON_CONTENT_TYPE = "application/json"
 
 
 class Access(StrEnum):
@@ -107,6 +111,16 @@ def too_many_requests(detail: str, *, retry_after: int, **extensions: Any) -> Ap
     )
 
 
+def sign_in_busy() -> ApiProblem:
+    """503 when too many passwords wait to be hashed: the caller tries again in a second."""
+    return ApiProblem(
+        503,
+        "Service Unavailable",
+        detail="Too many sign-ins at once. Try again in a moment.",
+        headers={"Retry-After": str(HashingBusy.retry_after)},
+    )
+
+
 def not_found() -> ApiProblem:
     """The one answer for a missing resource and for one the caller may not see."""
     return ApiProblem(404, "Not Found", detail="No such resource.")
@@ -119,6 +133,12 @@ def _guarded(endpoint: Endpoint) -> Handler:
                 response = await endpoint.fast_path(request)
                 if response is not None:
                     return response
+            if endpoint.access is Access.PUBLIC and request.method not in SAFE_METHODS:
+                reason = cross_site_reason(request)
+                if reason is not None:
+                    raise ApiProblem(
+                        403, "Forbidden", detail=f"Cross-site request refused: {reason}."
+                    )
             if endpoint.access is not Access.PUBLIC:
                 user = await authenticate(request)
                 if user is None:
@@ -135,6 +155,8 @@ def _guarded(endpoint: Endpoint) -> Handler:
             return await endpoint.handler(request)
         except ApiProblem as problem:
             return problem.response()
+        except HashingBusy:
+            return sign_in_busy().response()
 
     return handle
 
@@ -152,13 +174,28 @@ def add_endpoints(app: web.Application, endpoints: list[Endpoint]) -> None:
 
 
 async def read_body(request: web.Request, model: type[M]) -> M:
-    """The JSON body validated as `model`: 400 when it is not JSON, 422 naming bad fields."""
-    raw = await request.read()
+    """The JSON body validated as `model`.
+
+    415 when a body is sent without `Content-Type: application/json` (a cross-site
+    form can only send form or text types), 400 when it is not JSON or is nested
+    past Python's recursion limit, 422 naming bad fields.
+    """
+    raw = await read_body_bytes(request)
+    if raw and request.content_type != JSON_CONTENT_TYPE:
+        raise ApiProblem(
+            415,
+            "Unsupported Media Type",
+            detail=f"Send the body as {JSON_CONTENT_TYPE}.",
+        )
     try:
         data = json.loads(raw) if raw else None
+        _refuse_unstorable_text(data)
     except (ValueError, UnicodeDecodeError):
         raise ApiProblem(400, "Bad Request", detail="The request body is not valid JSON.") from None
-    _refuse_unstorable_text(data)
+    except RecursionError:
+        raise ApiProblem(
+            400, "Bad Request", detail="The request body is nested too deeply."
+        ) from None
     return model.model_validate(data)
 
 

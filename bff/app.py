@@ -26,8 +26,9 @@ from bff import (
 )
 from bff.audit import audit_writer_context
 from bff.gateway_client import TIMEOUT, GatewayClient
-from bff.keys import CLOCK, ENDPOINTS, GATEWAY, LIMITS
+from bff.keys import CLOCK, ENDPOINTS, GATEWAY, LIMITS, PASSWORD_HASHER
 from bff.limits import Limits
+from shared.identity.passwords import BoundedHasher, Hasher
 from shared.settings import Settings
 from shared.web.app import create_base_app
 from shared.web.keys import SETTINGS
@@ -62,19 +63,38 @@ def create_app(
     limits: Limits | None = None,
     clock: Callable[[], datetime] = _utc_now,
     gateway_transport: httpx.AsyncBaseTransport | None = None,
+    password_hasher: Hasher | None = None,
 ) -> web.Application:
-    """Build the bff application; tests call this same factory (with small limits or a clock)."""
+    """Build the bff application; tests call this same factory (with small limits or a clock).
+
+    Passwords are hashed by one `BoundedHasher` per process unless a hasher is given.
+    """
     app = create_base_app(settings, service=SERVICE_NAME)
     app[LIMITS] = limits or Limits(
         client_ip_header="X-Forwarded-For" if settings.app_env.is_deployed else None
     )
     app[CLOCK] = clock
     app[ENDPOINTS] = []
+    app.cleanup_ctx.append(_password_hasher(password_hasher))
     app.cleanup_ctx.append(_gateway_client(gateway_transport))
     app.cleanup_ctx.append(audit_writer_context)
     for setup in ROUTE_SETUPS:
         setup(app)
     return app
+
+
+def _password_hasher(given: Hasher | None) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        if given is not None:
+            app[PASSWORD_HASHER] = given
+            yield
+            return
+        hasher = BoundedHasher()
+        app[PASSWORD_HASHER] = hasher
+        yield
+        hasher.close()
+
+    return context
 
 
 def _gateway_client(

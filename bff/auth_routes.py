@@ -20,19 +20,22 @@ from bff.api import (
     add_endpoints,
     json_model,
     read_body,
+    sign_in_busy,
     too_many_requests,
 )
-from bff.keys import CURRENT_USER, LIMITS
+from bff.keys import CURRENT_USER, LIMITS, PASSWORD_HASHER
 from bff.login_throttle import (
+    Throttled,
     account_key,
     clear_failures,
     client_ip,
-    record_failure,
-    seconds_to_wait,
+    count_attempt,
+    uncount_attempt,
 )
 from bff.session_auth import clear_session_cookie, session_token, set_session_cookie
 from shared.database import connection_cursor, transaction
-from shared.identity import passwords, sessions, users
+from shared.identity import sessions, users
+from shared.identity.passwords import Hasher, HashingBusy
 from shared.identity.users import Role
 from shared.web.keys import POOL
 
@@ -69,25 +72,39 @@ class LoginRequest(BaseModel):
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    """Check credentials under the throttle, rotate the session, set the cookie."""
+    """Count the attempt, check credentials, rotate the session, set the cookie.
+
+    The attempt is counted as a failure before the slow hash (see `bff.login_throttle`)
+    and uncounted on success, so concurrent guesses cannot outrun the throttle.
+    """
     credentials = await read_body(request, LoginRequest)
     limits = request.app[LIMITS]
     pool = request.app[POOL]
+    hasher = request.app[PASSWORD_HASHER]
     account, ip = account_key(credentials.email), client_ip(request, limits)
-    async with connection_cursor(pool) as cur:
-        wait = await seconds_to_wait(cur, account=account, ip=ip, limits=limits)
-        if wait is not None:
-            log.warning("login throttled", extra={"event": "login_throttled", "retry_after": wait})
-            raise too_many_requests("Too many failed sign-ins. Try again later.", retry_after=wait)
-        found = await users.credentials_by_email(cur, credentials.email)
+    found = None
+    wait: int | None = None
+    async with transaction(pool) as cur:
+        try:
+            attempt = await count_attempt(cur, account=account, ip=ip, limits=limits)
+        except Throttled as throttled:
+            wait = throttled.retry_after
+        else:
+            found = await users.credentials_by_email(cur, credentials.email)
+    if wait is not None:
+        log.warning("login throttled", extra={"event": "login_throttled", "retry_after": wait})
+        raise too_many_requests("Too many failed sign-ins. Try again later.", retry_after=wait)
     user, password_hash = found if found is not None else (None, None)
-    matches = await passwords.verify_password(password_hash, credentials.password)
+    try:
+        matches = await hasher.verify(password_hash, credentials.password)
+    except HashingBusy:
+        async with connection_cursor(pool) as cur:
+            await uncount_attempt(cur, attempt)
+        raise sign_in_busy() from None
     if user is None or not matches or user.disabled_at is not None:
         reason = (
             "unknown_email" if user is None else "wrong_password" if not matches else "disabled"
         )
-        async with connection_cursor(pool) as cur:
-            await record_failure(cur, account=account, ip=ip)
         log.warning(
             "login failed",
             extra={
@@ -97,11 +114,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             },
         )
         raise ApiProblem(401, "Unauthorized", detail=BAD_CREDENTIALS)
-    rehash = (
-        await passwords.hash_password(credentials.password)
-        if password_hash is not None and passwords.needs_rehash(password_hash)
-        else None
-    )
+    rehash = await _rehash(hasher, password_hash, credentials.password)
     async with transaction(pool) as cur:
         old_token = session_token(request)
         if old_token is not None:
@@ -118,6 +131,16 @@ async def login(request: web.Request) -> web.StreamResponse:
     response = json_model(body)
     set_session_cookie(request, response, new.token)
     return response
+
+
+async def _rehash(hasher: Hasher, password_hash: str | None, password: str) -> str | None:
+    """A hash with today's parameters when the stored one has others (skipped when busy)."""
+    if password_hash is None or not hasher.needs_rehash(password_hash):
+        return None
+    try:
+        return await hasher.hash(password)
+    except HashingBusy:
+        return None  # the next sign-in redoes it
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

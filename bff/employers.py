@@ -7,9 +7,12 @@ outbox in the same transaction; the gateway worker does the work. A file that
 would terminate too many members waits in `needs_confirmation` until an admin
 confirms it here (`eligibility.terminations_confirmed`).
 
-Only objects in the configured files bucket are accepted: the worker never
-reads a bucket it was not meant to. Presigned URLs are signed locally
-(`shared.eligibility.object_urls`), so the bff calls no third party.
+Only objects in the configured files bucket, under the employer's own upload
+prefix (`eligibility-uploads/<employer id>/<file name>`), are accepted: the
+worker never reads a bucket it was not meant to, and an admin cannot feed one
+employer's roster (or any other object in the bucket) to another employer.
+Presigned URLs are signed locally (`shared.eligibility.object_urls`), so the bff
+calls no third party.
 """
 
 from __future__ import annotations
@@ -204,7 +207,7 @@ async def upload_url(request: web.Request) -> web.StreamResponse:
         await _require_employer(cur, employer_id)
     location = S3Location(
         request.app[SETTINGS].files_bucket,
-        f"{UPLOAD_PREFIX}/{employer_id}/{uuid.uuid4()}.csv",
+        f"{upload_prefix(employer_id)}{uuid.uuid4()}.csv",
     )
     signer = request.app[URL_SIGNER]
     url = await signer.put_url(location, content_type=UPLOAD_CONTENT_TYPE)
@@ -218,18 +221,36 @@ async def upload_url(request: web.Request) -> web.StreamResponse:
     )
 
 
+def upload_prefix(employer_id: uuid.UUID) -> str:
+    """The key prefix under which an employer's rosters are uploaded (and only theirs)."""
+    return f"{UPLOAD_PREFIX}/{employer_id}/"
+
+
+def _invalid_file(message: str) -> ApiProblem:
+    return ApiProblem(
+        422,
+        "Invalid request",
+        detail="Invalid fields: file",
+        errors=[{"field": "file", "message": message}],
+    )
+
+
+def _check_location(location: S3Location, *, bucket: str, employer_id: uuid.UUID) -> None:
+    """422 unless the object is a file directly under this employer's upload prefix."""
+    if location.bucket != bucket:
+        raise _invalid_file("files must be in the eligibility files bucket")
+    prefix = upload_prefix(employer_id)
+    name = location.key.removeprefix(prefix)
+    if name == location.key or not name or "/" in name or name in (".", ".."):
+        raise _invalid_file(f"files must be uploaded under {prefix} (ask for an upload URL)")
+
+
 async def submit_file(request: web.Request) -> web.StreamResponse:
     """Queue a roster for processing: 202 with its id; the worker picks it up from the outbox."""
     employer_id = path_uuid(request, "employer_id")
     submission = await read_body(request, FileSubmission)
     location = S3Location.parse(submission.file)
-    if location.bucket != request.app[SETTINGS].files_bucket:
-        raise ApiProblem(
-            422,
-            "Invalid request",
-            detail="Invalid fields: file",
-            errors=[{"field": "file", "message": "files must be in the eligibility files bucket"}],
-        )
+    _check_location(location, bucket=request.app[SETTINGS].files_bucket, employer_id=employer_id)
     try:
         async with transaction(request.app[POOL]) as cur:
             await _require_employer(cur, employer_id)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bff.limits import Limits
 from shared.group_commit import GroupCommit
+from shared.identity.passwords import Hasher
 from shared.identity.sessions import SessionUser
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ CURRENT_USER = web.RequestKey("current_user", SessionUser)
 LIMITS = web.AppKey("limits", Limits)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints")
+PASSWORD_HASHER: web.AppKey[Hasher] = web.AppKey("password_hasher")
 GATEWAY: web.AppKey[GatewayClient] = web.AppKey("gateway_client")
 AUDIT_WRITER: web.AppKey[GroupCommit[ViewRow, None]] = web.AppKey("audit_writer")
 SCREENS_BY_SESSION: web.AppKey[GroupCommit[ScreenRequest, bytes | None]] = web.AppKey(

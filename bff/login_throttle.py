@@ -4,6 +4,11 @@ Three windows (see `bff.limits.Limits`): per account and client IP, per account,
 per client IP. Once a window is full the caller waits until its oldest counted
 failure ages out, which `Retry-After` tells them. A success clears the failures of
 its account and IP pair, so the real user who finally gets in starts fresh.
+
+Every attempt is counted as a failure *before* its password is verified, under
+advisory locks on the account and on the address, and uncounted only when it
+succeeds. So however many attempts arrive at once, at most the window's limit
+are ever verified: the others find the window full and get 429 without a hash.
 """
 
 from __future__ import annotations
@@ -40,8 +45,16 @@ _WAIT = """
 """
 
 
-async def seconds_to_wait(cur: Cursor, *, account: str, ip: str, limits: Limits) -> int | None:
-    """Seconds until the next attempt is allowed, or None when it is allowed now."""
+class Throttled(Exception):
+    """A window is full: the attempt was not counted and must not be verified."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def _wait_expression(account: str, ip: str, limits: Limits) -> tuple[str, dict[str, object]]:
+    """SQL for the seconds until every window has room (NULL when all have room now)."""
     windows: list[tuple[str, WindowLimit]] = [
         ("account_key = %(account)s AND client_ip = %(ip)s", limits.login_per_account_ip),
         ("account_key = %(account)s", limits.login_per_account),
@@ -53,18 +66,41 @@ async def seconds_to_wait(cur: Cursor, *, account: str, ip: str, limits: Limits)
         params[f"w{index}"] = limit.window
         params[f"n{index}"] = limit.count - 1
         parts.append(_WAIT.format(w=f"w{index}", n=f"n{index}", where=where))
-    await cur.execute("SELECT greatest(" + ",".join(parts) + ")", params)
-    row = await cur.fetchone()
-    if row is None or row[0] is None:
-        return None
-    return max(1, math.ceil(float(row[0])))
+    return "greatest(" + ",".join(parts) + ")", params
 
 
-async def record_failure(cur: Cursor, *, account: str, ip: str) -> None:
-    """Count one failed sign-in."""
+async def count_attempt(cur: Cursor, *, account: str, ip: str, limits: Limits) -> int:
+    """Count this attempt as a failure before verifying it; its row id, or `Throttled`.
+
+    Call inside a transaction: the advisory locks (account first, then address, so two
+    attempts never wait on each other crosswise) are held until it commits, and the
+    count is read by a statement that starts after they are granted, so it sees every
+    attempt counted before.
+    """
     await cur.execute(
-        "INSERT INTO login_failures (account_key, client_ip) VALUES (%s, %s)", (account, ip)
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0)),"
+        " pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        ("login:account:" + account, "login:ip:" + ip),
     )
+    wait, params = _wait_expression(account, ip, limits)
+    await cur.execute(
+        f"WITH wait AS (SELECT {wait} AS seconds),"  # noqa: S608 (built from constants)
+        " counted AS (INSERT INTO login_failures (account_key, client_ip)"
+        "  SELECT %(account)s, %(ip)s FROM wait WHERE seconds IS NULL RETURNING id)"
+        " SELECT (SELECT seconds FROM wait), (SELECT id FROM counted)",
+        params,
+    )
+    row = await cur.fetchone()
+    assert row is not None  # the statement always returns one row
+    seconds, attempt_id = row
+    if attempt_id is None:
+        raise Throttled(max(1, math.ceil(float(seconds))))
+    return int(attempt_id)
+
+
+async def uncount_attempt(cur: Cursor, attempt_id: int) -> None:
+    """Forget an attempt that was never verified (the server could not hash it)."""
+    await cur.execute("DELETE FROM login_failures WHERE id = %s", (attempt_id,))
 
 
 async def clear_failures(cur: Cursor, *, account: str, ip: str) -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from bff.api import Access, Endpoint
-from bff.session_auth import CSRF_HEADER, SESSION_COOKIE
+from bff.session_auth import CSRF_HEADER, SECURE_SESSION_COOKIE, SESSION_COOKIE
 from shared import __version__
 
 _REF = "#/components/schemas/{model}"
@@ -120,7 +120,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             "version": __version__,
             "description": (
                 "The only API the advisor console calls. Sign in with `POST /api/v1/auth/login`;"
-                f" the `{SESSION_COOKIE}` cookie carries the session and every unsafe method"
+                f" the `{SESSION_COOKIE}` cookie (`{SECURE_SESSION_COOKIE}` in staging and"
+                " production) carries the session and every unsafe method"
                 f" needs the `{CSRF_HEADER}` header with the `csrf_token` sign-in returned."
                 " Money is a decimal string; times are ISO 8601 with an offset."
             ),

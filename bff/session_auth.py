@@ -1,7 +1,11 @@
 """The session cookie and CSRF header: reading, setting and clearing them.
 
-The cookie `origin_session` is HttpOnly and SameSite=Lax, and Secure everywhere
-but local and test (plain-HTTP development). The CSRF token is per session,
+The cookie is HttpOnly, SameSite=Lax and Path=/, with no Domain. In staging and
+production it is Secure and named `__Host-origin_session`: browsers accept a
+`__Host-` cookie only from a secure origin, for exactly that host, so a sibling
+subdomain or a plain-HTTP response cannot set or overwrite it (cookie tossing).
+Local and test runs speak plain HTTP, so there it is `origin_session` without
+Secure. The CSRF token is per session,
 returned by sign-in and `GET /api/v1/me`, and must come back in `X-CSRF-Token`
 on every unsafe method (a cross-site form cannot read it, so cannot send it).
 """
@@ -25,15 +29,25 @@ from shared.settings import AppEnv
 from shared.web.keys import POOL, SETTINGS
 
 SESSION_COOKIE = "origin_session"
+SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
 CSRF_HEADER = "X-CSRF-Token"
 _MAX_TOKEN_LENGTH = 128
 # Every authenticated request runs this: prepared once per pooled connection.
 _LIVE_SESSION = PreparedStatement("bff_live_session", LIVE_SESSION_SQL, LIVE_SESSION_TYPES)
 
 
+def _secure(app_env: AppEnv) -> bool:
+    return app_env not in (AppEnv.LOCAL, AppEnv.TEST)
+
+
+def session_cookie_name(app_env: AppEnv) -> str:
+    """`__Host-origin_session` wherever the cookie is Secure, else `origin_session`."""
+    return SECURE_SESSION_COOKIE if _secure(app_env) else SESSION_COOKIE
+
+
 def session_token(request: web.Request) -> str | None:
     """The session token from the cookie, when it looks like one of ours."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(session_cookie_name(request.app[SETTINGS].app_env))
     if not token or len(token) > _MAX_TOKEN_LENGTH or not token.isascii():
         return None
     return token
@@ -59,12 +73,12 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
     """Hand the browser its session cookie."""
     settings = request.app[SETTINGS]
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(settings.app_env),
         token,
         max_age=settings.session_absolute_hours * 3600,
         path="/",
         httponly=True,
-        secure=settings.app_env not in (AppEnv.LOCAL, AppEnv.TEST),
+        secure=_secure(settings.app_env),
         samesite="Lax",
     )
 
@@ -73,9 +87,9 @@ def clear_session_cookie(request: web.Request, response: web.StreamResponse) -> 
     """Tell the browser to forget the cookie."""
     settings = request.app[SETTINGS]
     response.del_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(settings.app_env),
         path="/",
-        secure=settings.app_env not in (AppEnv.LOCAL, AppEnv.TEST),
+        secure=_secure(settings.app_env),
         httponly=True,
         samesite="Lax",
     )

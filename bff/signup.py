@@ -26,12 +26,11 @@ from bff.api import (
     read_body,
     too_many_requests,
 )
-from bff.keys import LIMITS
+from bff.keys import LIMITS, PASSWORD_HASHER
 from bff.limits import WindowLimit
 from bff.login_throttle import client_ip
 from bff.member_models import AccessType, EmployerRef
 from shared.database import Cursor, connection_cursor, transaction
-from shared.identity import passwords
 from shared.identity.password_policy import policy_problems
 from shared.web.keys import POOL
 
@@ -116,7 +115,7 @@ async def signup(request: web.Request) -> web.StreamResponse:
     async with connection_cursor(pool) as cur:
         if await _email_taken(cur, new.email):
             raise _taken()
-    password_hash = await passwords.hash_password(new.password)
+    password_hash = await request.app[PASSWORD_HASHER].hash(new.password)
     async with transaction(pool) as cur:
         await cur.execute(
             "SELECT r.employer_id, e.name, r.full_name, r.birth_date, r.salary, r.country"

@@ -16,6 +16,7 @@ from shared.observability.logging import configure_logging
 from shared.observability.newrelic import init_newrelic
 from shared.observability.sentry import init_sentry
 from shared.settings import ConfigurationError, Settings, load_settings
+from shared.web.client_limits import app_runner
 from shared.web.keys import DRAINING, SETTINGS
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def tune_garbage_collector() -> None:
 async def serve(app: web.Application, *, host: str, port: int) -> None:
     """Serve until SIGTERM or SIGINT, then drain: report draining, finish in-flight work, close."""
     settings = app[SETTINGS]
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_timeout_seconds)
+    runner = app_runner(app, shutdown_timeout=settings.shutdown_timeout_seconds)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
     await site.start()

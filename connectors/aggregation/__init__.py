@@ -15,7 +15,8 @@ Public API:
   `get_webhook_verification_key(key_id) -> WebhookVerificationKey`;
   `open_aggregation_client(config, transport=None)` owns and closes its HTTP client.
 - `AccountAggregator`: the Protocol the gateway depends on.
-- `PlaidWebhookVerifier(fetch_key, max_age=5 min, clock=...)`:
+- `PlaidWebhookVerifier(fetch_key, max_age=5 min, unknown_key_ttl=1 h,
+  key_lookups=RateLimit(limit=10, period_seconds=60), clock=...)`:
   `await verify(plaid_verification_header, raw_body) -> claims` (`VERIFICATION_HEADER`);
   `sign_plaid_webhook(private_key, kid, body, issued_at=)` and
   `public_verification_key(private_key, kid, created_at=, expired_at=None)` for the

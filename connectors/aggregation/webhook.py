@@ -8,8 +8,12 @@ minutes old; compare `request_body_sha256` with the SHA-256 of the raw body
 in constant time.
 
 A key fetch that fails transiently propagates as `TransientError` (answer
-5xx so the provider retries); an unknown `kid` is remembered briefly so a
-flood of forged webhooks cannot turn into a flood of key look-ups.
+5xx so the provider retries). Forged webhooks can name any `kid`, so a flood
+of them must not become a flood of look-ups at the provider: an unknown `kid`
+is remembered for an hour (as long as a known key is cached), and look-ups of
+keys not in the cache are rate limited (10 a minute per process by default);
+past the limit `RateLimited` is raised without calling the provider (answer
+503 with `Retry-After`: the provider delivers a genuine webhook again).
 """
 
 from __future__ import annotations
@@ -26,10 +30,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from connectors.aggregation.models import WebhookVerificationKey
 from connectors.errors import PermanentError, WebhookVerificationError
+from connectors.rate_limit import RateLimit, RateLimiter
 
 VERIFICATION_HEADER = "Plaid-Verification"
 ALGORITHM = "ES256"
 DEFAULT_MAX_AGE = timedelta(minutes=5)
+DEFAULT_KEY_LOOKUPS = RateLimit(limit=10, period_seconds=60)
+KEY_LOOKUP = "webhook_verification_key.get"
 
 KeyFetcher = Callable[[str], Awaitable[WebhookVerificationKey]]
 
@@ -48,8 +55,10 @@ class PlaidWebhookVerifier:
         max_age: timedelta = DEFAULT_MAX_AGE,
         future_leeway: timedelta = timedelta(seconds=30),
         key_cache_ttl: timedelta = timedelta(hours=1),
-        unknown_key_ttl: timedelta = timedelta(minutes=1),
+        unknown_key_ttl: timedelta = timedelta(hours=1),
         max_cached_keys: int = 64,
+        max_unknown_keys: int = 4096,
+        key_lookups: RateLimit = DEFAULT_KEY_LOOKUPS,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._fetch_key = fetch_key
@@ -58,7 +67,9 @@ class PlaidWebhookVerifier:
         self._key_cache_ttl = key_cache_ttl
         self._unknown_key_ttl = unknown_key_ttl
         self._max_cached_keys = max_cached_keys
+        self._max_unknown_keys = max_unknown_keys
         self._clock = clock
+        self._lookups = RateLimiter("plaid", key_lookups, clock=lambda: clock().timestamp())
         self._keys: dict[str, tuple[WebhookVerificationKey, datetime]] = {}
         self._unknown: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
@@ -127,6 +138,10 @@ class PlaidWebhookVerifier:
             cached = self._keys.get(kid)
             if cached is not None and self._clock() - cached[1] < self._key_cache_ttl:
                 return cached[0]
+            refused_at = self._unknown.get(kid)
+            if refused_at is not None and self._clock() - refused_at < self._unknown_key_ttl:
+                raise WebhookVerificationError("unknown webhook verification key")
+            await self._lookups.acquire(KEY_LOOKUP)  # RateLimited past the budget, no call made
             try:
                 key = await self._fetch_key(kid)
             except PermanentError:
@@ -141,8 +156,10 @@ class PlaidWebhookVerifier:
             return key
 
     def _remember_unknown(self, kid: str) -> None:
-        if len(self._unknown) >= self._max_cached_keys:
-            self._unknown.clear()
+        self._unknown.pop(kid, None)
+        if len(self._unknown) >= self._max_unknown_keys:
+            # Dicts keep insertion order: the first entry is the oldest refusal.
+            del self._unknown[next(iter(self._unknown))]
         self._unknown[kid] = self._clock()
 
 

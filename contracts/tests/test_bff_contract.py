@@ -58,6 +58,8 @@ class Target:
     csrf_token: str
     session_token: str
     member_id: str | None
+    # `__Host-origin_session` on a deployed bff (staging, production), else `origin_session`.
+    cookie_name: str = "origin_session"
 
 
 def _arrange_local(database_url: str) -> tuple[str, str]:
@@ -145,9 +147,10 @@ def target(tmp_path_factory) -> Iterator[Target]:
     try:
         login = http.post("/api/v1/auth/login", json={"email": email, "password": password})
         assert login.status_code == 200, login.text
-        token = login.cookies["origin_session"]
+        cookie_name = next(name for name in login.cookies if name.endswith("origin_session"))
+        token = login.cookies[cookie_name]
         http.cookies.clear()  # each call says which session it uses
-        yield Target(base_url, http, login.json()["csrf_token"], token, member_id)
+        yield Target(base_url, http, login.json()["csrf_token"], token, member_id, cookie_name)
     finally:
         http.close()
         for process in processes:
@@ -175,7 +178,7 @@ def _validate(response: httpx.Response, path: str, method: str) -> None:
 
 
 def _call(target: Target, method: str, template: str, path: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Cookie": f"origin_session={target.session_token}"}
+    headers = {"Cookie": f"{target.cookie_name}={target.session_token}"}
     if method != "GET":
         headers["X-CSRF-Token"] = target.csrf_token
     response = target.http.request(method, path, headers=headers, **kwargs)
@@ -269,7 +272,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(target, tmp_
             "--url",
             target.base_url,
             "--header",
-            f"Cookie: origin_session={target.session_token}",
+            f"Cookie: {target.cookie_name}={target.session_token}",
             "--header",
             f"X-CSRF-Token: {target.csrf_token}",
             "--checks",

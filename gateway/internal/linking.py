@@ -23,6 +23,7 @@ from gateway.repositories import linked_items
 from shared.database import Cursor, connection_cursor, transaction
 from shared.events.accounts import AccountsSyncRequested
 from shared.messaging import outbox
+from shared.web.client_limits import read_body_bytes
 from shared.web.keys import POOL
 from shared.web.problems import problem_response
 from shared.web.producing import event_for_request
@@ -79,7 +80,12 @@ async def exchange_public_token(request: web.Request) -> web.Response:
     access token cannot be had again) and the sync fills the accounts in.
     """
     member_id = _path_uuid(request, "member_id")
-    body = ExchangePublicToken.model_validate_json(await request.read())
+    raw = await read_body_bytes(request)
+    if request.content_type != "application/json":
+        return problem_response(
+            415, "Unsupported Media Type", detail="Send the body as application/json."
+        )
+    body = ExchangePublicToken.model_validate_json(raw)
     pool = request.app[POOL]
     async with connection_cursor(pool) as cur:
         if not await linked_items.member_exists(cur, member_id):

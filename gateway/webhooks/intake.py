@@ -13,6 +13,7 @@ from aiohttp import web
 from shared.database import Cursor
 from shared.group_commit import GroupCommit
 from shared.messaging.envelope import Envelope
+from shared.web.client_limits import read_body_bytes
 from shared.web.keys import POOL
 from shared.web.problems import problem_response
 
@@ -41,7 +42,7 @@ async def read_body(request: web.Request) -> bytes:
         raise web.HTTPRequestEntityTooLarge(
             max_size=MAX_WEBHOOK_BYTES, actual_size=request.content_length
         )
-    body = await request.read()
+    body = await read_body_bytes(request)
     if len(body) > MAX_WEBHOOK_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_WEBHOOK_BYTES, actual_size=len(body))
     return body

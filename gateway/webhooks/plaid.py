@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import uuid
 from typing import Any
 
 from aiohttp import web
 
 from connectors.aggregation import VERIFICATION_HEADER
-from connectors.errors import ConnectorError, WebhookVerificationError
+from connectors.errors import ConnectorError, RateLimited, WebhookVerificationError
 from gateway.providers import PROVIDERS
 from gateway.webhooks.intake import (
     acknowledged,
@@ -58,12 +59,14 @@ async def receive(request: web.Request) -> web.Response:
     except WebhookVerificationError as exc:
         return refuse(request, PROVIDER, str(exc))
     except ConnectorError as exc:
-        # The key could not be fetched right now: 503 so the provider delivers again later.
+        # The key could not be fetched right now (provider down, or our look-up budget
+        # spent by forged webhooks): 503 so the provider delivers again later.
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         return problem_response(
             503,
             "Service Unavailable",
             detail=f"webhook key unavailable ({type(exc).__name__})",
-            headers={"Retry-After": "30"},
+            headers={"Retry-After": str(max(1, math.ceil(retry_after or 30)))},
         )
     assert token is not None  # verify() refuses a missing token
     try:
@@ -71,7 +74,7 @@ async def receive(request: web.Request) -> web.Response:
         webhook_type = str(payload["webhook_type"])
         webhook_code = str(payload["webhook_code"])
         item_id = payload.get("item_id")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return unreadable(PROVIDER, "not a webhook body")
     key = "jwt:" + hashlib.sha256(token.encode()).hexdigest()
     async with transaction(request.app[POOL]) as cur:

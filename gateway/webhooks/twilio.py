@@ -3,8 +3,10 @@
 The signature covers our public URL (from settings) plus the request's path
 and query, and every form parameter. The callback URL we give the provider
 carries our message id (`?message_id=`), so a callback finds its message even
-when it overtakes the worker's own record of the send. The dedupe key is the
-`I-Twilio-Idempotency-Token` header, else message sid plus status.
+when it overtakes the worker's own record of the send. The dedupe key is made of
+signed fields only, message sid plus status: the `I-Twilio-Idempotency-Token`
+header is not covered by the signature, so a replayed callback with a fresh
+header would otherwise count as a new event.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from shared.web.keys import POOL, SETTINGS
 from shared.web.producing import event_for_request
 
 PROVIDER = "twilio"
-IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 ReportedStatus = Literal["queued", "sending", "sent", "delivered", "undelivered", "failed"]
 
@@ -70,9 +71,7 @@ async def receive(request: web.Request) -> web.Response:
         callback = StatusCallback.from_form(params)
     except (KeyError, ValueError):
         return unreadable(PROVIDER, "not a status callback")
-    key = request.headers.get(IDEMPOTENCY_HEADER) or (
-        f"{callback.message_sid}:{callback.message_status.value}"
-    )
+    key = f"{callback.message_sid}:{callback.message_status.value}"
     status = STATUS_MAP.get(callback.message_status)
     message_id = _message_id_from_url(request)
     event_type = f"sms.{callback.message_status.value}"

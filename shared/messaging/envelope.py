@@ -102,6 +102,8 @@ class EventRegistry:
             envelope = Envelope.model_validate(raw)
         except (ValueError, ValidationError) as exc:
             raise InvalidMessage(f"invalid envelope: {_summary(exc)}") from None
+        except RecursionError:
+            raise InvalidMessage("invalid envelope: nested too deeply") from None
         event_type = self.get(envelope.type, envelope.version)
         try:
             data = event_type.data_model.model_validate(envelope.data)

@@ -19,6 +19,22 @@ SENSITIVE_KEYS = re.compile(
     re.IGNORECASE,
 )
 
+# Field names whose values are secret or personal when they appear *inside* a string:
+# a JSON document (`"password": "..."`) or a form / query (`password=...`) quoted in an
+# error message or a log line.
+_FIELD_NAMES = (
+    r"pass(?:word|wd)?|new_password|current_password|secret|[a-z_]*token|csrf[a-z_]*|"
+    r"authori[sz]ation|cookie|api[_-]?key|session|full_?name|first_?name|last_?name|"
+    r"(?:user|member|display)_?name|name|email|phone[a-z_0-9]*|birth_?date|salary|ssn|tax_?id|"
+    r"account_?number|body|code"
+)
+# `"password": "..."` or `'password': '...'` (a JSON document or a Python dict's repr).
+_QUOTED_FIELD = re.compile(
+    r"""(?i)((["'])(?:""" + _FIELD_NAMES + r""")\2\s*:\s*)"""
+    r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^,}\]\s]+)"""
+)
+_FORM_FIELD = re.compile(r"(?i)(?<![\w-])((?:" + _FIELD_NAMES + r")=)[^&\s'\"]+")
+
 _PATTERNS = [
     re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),  # email
     re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"),  # bearer tokens
@@ -32,7 +48,9 @@ _PATTERNS = [
 
 
 def redact_text(text: str) -> str:
-    """Replace every personal datum or token found in `text`."""
+    """Replace every personal datum or token found in `text` (and named fields' values)."""
+    text = _QUOTED_FIELD.sub(r'\1"' + REDACTED + '"', text)
+    text = _FORM_FIELD.sub(r"\1" + REDACTED, text)
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
     return text

@@ -55,3 +55,43 @@ def test_the_sentry_scrubber_removes_planted_personal_data():
     ):
         assert planted not in rendered
     assert "failed for" in rendered
+
+
+def test_the_sentry_scrubber_drops_bodies_and_masks_secret_headers_queries_and_crumbs():
+    event = {
+        "request": {
+            "url": "https://api.origin.example/api/v1/auth/login",
+            "data": '{"email": "x@y.co", "password": "Hunter-2-secret!"}',
+            "cookies": {"origin_session": "cookie-value-1"},
+            "query_string": "search=Jane+Roe&phone=%2B14155550100",
+            "headers": {
+                "X-CSRF-Token": "csrf-value-1",
+                "X-Api-Key": "key-value-1",
+                "Plaid-Verification": "jwt-value-1",
+                "X-Forwarded-For": "203.0.113.5",
+                "User-Agent": "curl/8",
+            },
+        },
+        "breadcrumbs": {"values": [{"message": 'body {"password": "crumb-secret-1"}'}]},
+        "extra": {"payload": "{'full_name': 'Jane Roe', 'token': 'extra-token-1'}"},
+    }
+
+    scrubbed = scrub_event(event)
+    rendered = json.dumps(scrubbed)
+
+    for planted in (
+        "Hunter-2-secret!",
+        "cookie-value-1",
+        "Jane",
+        "14155550100",
+        "csrf-value-1",
+        "key-value-1",
+        "jwt-value-1",
+        "203.0.113.5",
+        "crumb-secret-1",
+        "extra-token-1",
+    ):
+        assert planted not in rendered
+    assert scrubbed["request"]["headers"]["User-Agent"] == "curl/8"
+    assert scrubbed["request"]["query_string"] == "search=[redacted]&phone=[redacted]"
+    assert scrubbed["request"]["url"].endswith("/api/v1/auth/login")

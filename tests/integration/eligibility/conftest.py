@@ -119,7 +119,7 @@ class Employer:
         return f"/api/v1/admin/employers/{self.id}/eligibility-files"
 
     def put(self, body: bytes | str, key: str | None = None) -> str:
-        key = key or f"rosters/{uuid.uuid4().hex}.csv"
+        key = key or f"eligibility-uploads/{self.id}/{uuid.uuid4().hex}.csv"
         data = body.encode() if isinstance(body, str) else body
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
         return f"s3://{self.bucket}/{key}"

@@ -73,8 +73,10 @@ async def test_submissions_outside_the_files_bucket_or_repeated_or_for_no_employ
     a_report = await employer.admin.post(
         employer.files_path, json={"file": f"s3://{employer.bucket}/r.csv.report.csv"}
     )
+    nobody = uuid.uuid4()
     no_employer = await employer.admin.post(
-        f"/api/v1/admin/employers/{uuid.uuid4()}/eligibility-files", json={"file": file + "2"}
+        f"/api/v1/admin/employers/{nobody}/eligibility-files",
+        json={"file": f"s3://{employer.bucket}/eligibility-uploads/{nobody}/roster.csv"},
     )
 
     assert first.status == 202
@@ -82,6 +84,45 @@ async def test_submissions_outside_the_files_bucket_or_repeated_or_for_no_employ
     assert (await again.json())["file_id"] == (await first.json())["id"]
     assert (other_bucket.status, not_s3.status, a_report.status) == (422, 422, 422)
     assert no_employer.status == 404
+
+
+async def test_an_admin_can_submit_only_objects_under_the_employers_own_upload_prefix(
+    employer: Employer, pool: Pool
+):
+    other = await employer.admin.post(
+        "/api/v1/admin/employers", json={"name": f"Other {uuid.uuid4()}"}
+    )
+    other_id = (await other.json())["id"]
+    roster = "email,country\na@example.com,US\n"
+    refused = {
+        "another employer's upload": employer.put(
+            roster, key=f"eligibility-uploads/{other_id}/{uuid.uuid4().hex}.csv"
+        ),
+        "an object elsewhere in the bucket": employer.put(roster, key=f"{uuid.uuid4().hex}.csv"),
+        "a report folder": employer.put(roster, key=f"reports/{uuid.uuid4().hex}.csv"),
+        "a path that climbs out": employer.put(
+            roster, key=f"eligibility-uploads/{employer.id}/../{other_id}/{uuid.uuid4().hex}.csv"
+        ),
+        "a nested key": employer.put(
+            roster, key=f"eligibility-uploads/{employer.id}/x/{uuid.uuid4().hex}.csv"
+        ),
+    }
+
+    answers = {
+        name: await employer.admin.post(employer.files_path, json={"file": file})
+        for name, file in refused.items()
+    }
+    own = await employer.admin.post(employer.files_path, json={"file": employer.put(roster)})
+
+    for name, response in answers.items():
+        assert response.status == 422, name
+        assert (await response.json())["errors"][0]["field"] == "file"
+    assert own.status == 202
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT count(*) FROM eligibility_files WHERE employer_id = %s", (employer.id,)
+        )
+        assert (await cur.fetchone())[0] == 1
 
 
 @pytest.mark.usefixtures("worker")

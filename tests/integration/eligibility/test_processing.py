@@ -248,7 +248,9 @@ async def test_bad_input_fails_the_file_with_a_clear_reason(
 
 
 async def test_a_missing_object_fails_the_file(employer: Employer):
-    file_id = await employer.submit(f"s3://{employer.bucket}/rosters/never-uploaded.csv")
+    file_id = await employer.submit(
+        f"s3://{employer.bucket}/eligibility-uploads/{employer.id}/never-uploaded.csv"
+    )
 
     status = await employer.settled(file_id)
 

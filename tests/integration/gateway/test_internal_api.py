@@ -56,6 +56,19 @@ async def test_every_internal_route_refuses_a_caller_without_the_service_token(g
     assert all(r.headers["Content-Type"].startswith("application/problem+json") for r in responses)
 
 
+async def test_a_public_token_not_sent_as_json_answers_415(gateway, pool):
+    member_id, _ = await builders.member(pool)
+    async with client_for(gateway, headers=AUTH) as client:
+        response = await client.post(
+            f"/internal/v1/members/{member_id}/linked-items",
+            content=b'{"public_token": "public-sandbox-x"}',
+            headers={"Content-Type": "text/plain"},
+        )
+
+    assert response.status_code == 415
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
 async def test_a_link_token_points_at_the_providers_hosted_link_page(gateway, pool):
     member_id, _ = await builders.member(pool)
     async with client_for(gateway, headers=AUTH) as client:

@@ -105,24 +105,47 @@ async def test_the_same_callback_delivered_five_times_at_once_has_one_effect(gat
     assert len(await builders.outbox_events(pool, "sms.status_changed", str(message_id))) == 1
 
 
-async def test_the_idempotency_token_header_is_the_dedupe_key_when_present(gateway, pool):
+async def test_a_replayed_callback_with_a_fresh_idempotency_header_is_still_a_duplicate(
+    gateway, pool
+):
     member_id, _ = await builders.member(pool)
     sid = "SM" + uuid.uuid4().hex
     message_id = await builders.sms_message(pool, member_id, status="sent", provider_message_id=sid)
     url, body, headers = callback(gateway, message_id, sid, "delivered")
-    token = f"idem-{uuid.uuid4().hex}"
 
     async with httpx.AsyncClient() as client:
-        for _ in range(2):
-            response = await client.post(
-                url, content=body, headers={**headers, "I-Twilio-Idempotency-Token": token}
+        responses = [
+            await client.post(
+                url,
+                content=body,
+                # The header is not signed: a replay can carry any value.
+                headers={**headers, "I-Twilio-Idempotency-Token": f"idem-{uuid.uuid4().hex}"},
             )
-            assert response.status_code == 200
+            for _ in range(2)
+        ]
 
+    assert [r.status_code for r in responses] == [200, 200]
+    assert [r.json()["duplicate"] for r in responses] == [False, True]
     keys = await builders.scalar(
         pool, "SELECT array_agg(event_key) FROM webhook_events WHERE payload LIKE %s", f"%{sid}%"
     )
-    assert keys == [token]
+    assert keys == [f"{sid}:delivered"]
+    assert len(await builders.outbox_events(pool, "sms.status_changed", str(message_id))) == 1
+
+
+async def test_a_signed_plaid_body_nested_too_deeply_answers_400_not_500(gateway):
+    body = b"[" * 100_000
+    keys = gateway.simulator.app[PLAID].keys
+
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{gateway.web_url}/webhooks/plaid",
+            content=body,
+            headers={"Plaid-Verification": keys.sign(body), "Content-Type": "application/json"},
+        )
+
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_a_body_over_the_limit_is_refused_with_413(gateway):

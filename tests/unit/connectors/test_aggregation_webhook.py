@@ -16,7 +16,12 @@ from connectors.aggregation import (
     public_verification_key,
     sign_plaid_webhook,
 )
-from connectors.errors import PermanentError, TransientError, WebhookVerificationError
+from connectors.errors import (
+    PermanentError,
+    RateLimited,
+    TransientError,
+    WebhookVerificationError,
+)
 
 # A real webhook quoted in a public Stack Overflow question about Plaid webhook verification
 # (question 62117400), with the key /webhook_verification_key/get returned for it. The raw
@@ -174,6 +179,47 @@ async def test_an_unknown_key_is_refused_and_not_looked_up_again_at_once() -> No
         with pytest.raises(WebhookVerificationError, match="unknown"):
             await check.verify(token, BODY)
     assert keys.fetches == ["kid-forged"]
+
+
+async def test_forged_webhooks_naming_new_keys_cause_at_most_ten_lookups_a_minute() -> None:
+    keys = server()
+    now = [NOW]
+    check = PlaidWebhookVerifier(keys, clock=lambda: now[0])
+    refused, limited = 0, 0
+
+    for n in range(100):
+        token = sign_plaid_webhook(PRIVATE, f"kid-forged-{n}", BODY, issued_at=NOW)
+        try:
+            await check.verify(token, BODY)
+        except RateLimited as exc:
+            limited += 1
+            assert exc.retry_after is not None and 0 < exc.retry_after <= 60
+        except WebhookVerificationError:
+            refused += 1
+
+    assert len(keys.fetches) == 10
+    assert (refused, limited) == (10, 90)
+    # A minute later the budget is back, and the genuine key is still found.
+    now[0] = NOW + timedelta(seconds=61)
+    await check.verify(sign_plaid_webhook(PRIVATE, KID, BODY, issued_at=now[0]), BODY)
+    assert keys.fetches[-1] == KID
+
+
+async def test_an_unknown_key_is_remembered_for_an_hour() -> None:
+    keys = server()
+    now = [NOW]
+    check = PlaidWebhookVerifier(keys, clock=lambda: now[0])
+    token = sign_plaid_webhook(PRIVATE, "kid-forged", BODY, issued_at=NOW)
+
+    for minutes in (0, 30, 59):
+        now[0] = NOW + timedelta(minutes=minutes)
+        with pytest.raises(WebhookVerificationError, match="unknown"):
+            await check.verify(token, BODY)
+    assert keys.fetches == ["kid-forged"]
+    now[0] = NOW + timedelta(minutes=61)
+    with pytest.raises(WebhookVerificationError):
+        await check.verify(token, BODY)
+    assert keys.fetches == ["kid-forged", "kid-forged"]
 
 
 async def test_a_key_service_outage_is_transient_so_the_provider_retries() -> None:
