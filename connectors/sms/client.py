@@ -19,7 +19,14 @@ from urllib.parse import quote
 import httpx
 
 from connectors.errors import ConnectorError
-from connectors.http import ProviderHttp, build_http_client, error_for_status, read_json, read_model
+from connectors.http import (
+    ProviderHttp,
+    RequestProgress,
+    build_http_client,
+    error_for_status,
+    read_json,
+    read_model,
+)
 from connectors.policy import ProviderPolicy
 from connectors.sms.config import SmsConfig
 from connectors.sms.gate import SmsGate
@@ -64,9 +71,17 @@ class TwilioSmsClient:
         return f"TwilioSmsClient(base_url={self.config.base_url!r}, app_env={self.gate.app_env})"
 
     async def send(
-        self, to: str, body: str, *, status_callback_url: str | None = None
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback_url: str | None = None,
+        progress: RequestProgress | None = None,
     ) -> SentMessage:
-        """Send `body` to `to`; outside staging/production only the simulator may receive it."""
+        """Send `body` to `to`; outside staging/production only the simulator may receive it.
+
+        `progress.written` turns true once any attempt starts writing its request.
+        """
         operation = "messages.create"
         self.gate.check(self._messages_url, provider=PROVIDER, operation=operation)
         form: dict[str, Any] = {"To": to, "Body": body}
@@ -80,7 +95,7 @@ class TwilioSmsClient:
 
         async def attempt() -> SentMessage:
             response = await self._http.request(
-                operation, "POST", self._messages_url, data=form, auth=self._auth
+                operation, "POST", self._messages_url, data=form, auth=self._auth, progress=progress
             )
             return read_model(response, SentMessage, PROVIDER, operation)
 

@@ -59,6 +59,14 @@ async def release(cur: Cursor, message_id: uuid.UUID) -> None:
     )
 
 
+async def mark_outcome_unknown(cur: Cursor, message_id: uuid.UUID, error_code: str) -> None:
+    """Note on a `sending` row that the provider may or may not have the message."""
+    await cur.execute(
+        "UPDATE sms_messages SET error_code = %s WHERE id = %s AND status = 'sending'",
+        (error_code, str(message_id)),
+    )
+
+
 async def advance(
     cur: Cursor,
     message_id: uuid.UUID,
