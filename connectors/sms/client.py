@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import httpx
+from pydantic import ValidationError
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, PermanentError
 from connectors.http import (
     ProviderHttp,
     RequestProgress,
@@ -30,10 +32,12 @@ from connectors.http import (
 from connectors.policy import ProviderPolicy
 from connectors.sms.config import SmsConfig
 from connectors.sms.gate import SmsGate
-from connectors.sms.models import SentMessage
+from connectors.sms.models import ListedMessage, SentMessage
 from shared.settings import AppEnv
 
 PROVIDER = "twilio"
+# Pages followed by one `list_messages` call at most (a runaway `next_page_uri` stops here).
+MAX_LIST_PAGES = 50
 
 
 def _classify(response: httpx.Response, operation: str) -> ConnectorError | None:
@@ -100,6 +104,57 @@ class TwilioSmsClient:
             return read_model(response, SentMessage, PROVIDER, operation)
 
         return await self.policy.run(operation, attempt, idempotent=False)
+
+    async def list_messages(
+        self, *, to: str, sent_on_or_after: date, page_size: int = 100
+    ) -> list[ListedMessage]:
+        """Every message to `to` from our sender sent on or after that day (GMT), all pages.
+
+        Twilio's "Read multiple Message resources" with `To`, `From` and
+        `DateSent>`; pages are followed through `next_page_uri` until it is null,
+        so the answer covers the whole window (or this raises). Reading is
+        idempotent and retried like any read.
+        """
+        operation = "messages.list"
+        self.gate.check(self._messages_url, provider=PROVIDER, operation=operation)
+        params: dict[str, str] = {
+            "To": to,
+            "DateSent>": sent_on_or_after.isoformat(),
+            "PageSize": str(page_size),
+        }
+        if self.config.messaging_service_sid is None and self.config.from_number:
+            params["From"] = self.config.from_number
+        found: list[ListedMessage] = []
+        url: str | None = self._messages_url
+        query: dict[str, str] | None = params
+        for _ in range(MAX_LIST_PAGES):
+            if url is None:
+                return found
+            page = await self._list_page(operation, url, query)
+            found.extend(page[0])
+            url, query = page[1], None
+        if url is not None:
+            raise PermanentError(PROVIDER, operation, f"more than {MAX_LIST_PAGES} pages")
+        return found
+
+    async def _list_page(
+        self, operation: str, url: str, params: dict[str, str] | None
+    ) -> tuple[list[ListedMessage], str | None]:
+        async def attempt() -> tuple[list[ListedMessage], str | None]:
+            response = await self._http.request(
+                operation, "GET", url, params=params, auth=self._auth
+            )
+            try:
+                body = read_json(response)
+                items = body.get("messages") or []
+                messages = [ListedMessage.model_validate(item) for item in items]
+            except (ValueError, AttributeError, TypeError, ValidationError):
+                raise PermanentError(PROVIDER, operation, "unreadable message list") from None
+            next_uri = body.get("next_page_uri")
+            # next_page_uri is relative to the API's host ("/2010-04-01/Accounts/...").
+            return messages, urljoin(self.config.base_url, next_uri) if next_uri else None
+
+        return await self.policy.run(operation, attempt, idempotent=True)
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway import worker as gateway_worker
 from gateway.worker import RUNNER
+from shared.settings import Settings
 from tests.integration.gateway import builders
 from tests.integration.gateway.conftest import cancel_relay, started
 from tests.support.infra import free_port
@@ -27,7 +28,7 @@ def black_hole() -> Iterator[str]:
     listener.close()
 
 
-async def _worker(settings):
+async def _worker(settings: Settings) -> TestServer:
     app = gateway_worker.create_app(settings, switch_poll_seconds=0.1)
     server = TestServer(app, host="127.0.0.1", port=free_port())
     await server.start_server()
