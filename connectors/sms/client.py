@@ -137,6 +137,26 @@ class TwilioSmsClient:
             raise PermanentError(PROVIDER, operation, f"more than {MAX_LIST_PAGES} pages")
         return found
 
+    async def fetch_message(self, sid: str) -> ListedMessage | None:
+        """`GET .../Messages/{sid}.json`: the message as the provider holds it; None if unknown."""
+        operation = "messages.fetch"
+        self.gate.check(self._messages_url, provider=PROVIDER, operation=operation)
+        url = f"{self._messages_url.removesuffix('.json')}/{quote(sid, safe='')}.json"
+
+        async def attempt() -> ListedMessage | None:
+            try:
+                response = await self._http.request(operation, "GET", url, auth=self._auth)
+            except PermanentError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            try:
+                return ListedMessage.model_validate(read_json(response))
+            except (ValueError, ValidationError):
+                raise PermanentError(PROVIDER, operation, "unreadable message") from None
+
+        return await self.policy.run(operation, attempt, idempotent=True)
+
     async def _list_page(
         self, operation: str, url: str, params: dict[str, str] | None
     ) -> tuple[list[ListedMessage], str | None]:

@@ -30,3 +30,7 @@ class SmsLedger(Protocol):
     async def list_messages(self, *, to: str, sent_on_or_after: date) -> list[ListedMessage]:
         """Every message to `to` from our sender sent on or after that day, all pages."""
         ...
+
+    async def fetch_message(self, sid: str) -> ListedMessage | None:
+        """The provider's record of message `sid`; None when it has none."""
+        ...

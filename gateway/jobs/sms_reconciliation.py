@@ -16,6 +16,11 @@ the send began, every page):
 - the provider cannot be asked: the message waits for the next run; after 30
   minutes of that it fails `stuck_sending`.
 
+Status callbacks are posted once, so one that met an outage of ours is lost:
+a message `sent` for longer than `SMS_STATUS_RECONCILE_AFTER_SECONDS` is looked
+up by its sid and takes the provider's final status (else it is asked again
+after as long).
+
 Matching: the provider's message resource does not return the StatusCallback
 URL that carries our message id, so a listed message is ours when its
 recipient, sender and body are ours, it was created no earlier than our send
@@ -80,6 +85,7 @@ class SmsReconciliation:
 
     def __init__(self, settings: Settings, open_ledger: LedgerFactory) -> None:
         self.after = timedelta(seconds=settings.sms_reconcile_after_seconds)
+        self.status_after = timedelta(seconds=settings.sms_status_reconcile_after_seconds)
         self._open_ledger = open_ledger
 
     async def __call__(self, ctx: JobContext) -> None:
@@ -90,34 +96,35 @@ class SmsReconciliation:
                 return
             stuck = await _stuck(cur, now - self.after)
             adopted_sids = await _known_sids(cur, [m.phone for m in stuck if m.phone])
-        if not stuck:
-            ctx.record(stuck=0)
-            return
+            unreported = await _unreported(cur, now - self.status_after)
         found: dict[uuid.UUID, ListedMessage | None] = {}
         unreachable: list[Stuck] = []
-        async with self._open_ledger() as ledger:
-            for message in stuck:
-                if message.phone is None:
-                    found[message.id] = None  # nothing can have been sent to no number
-                    continue
-                try:
-                    listed = await ledger.list_messages(
-                        to=message.phone, sent_on_or_after=(message.since - CLOCK_SKEW).date()
-                    )
-                except ConnectorError as exc:
-                    log.warning(
-                        "sms reconciliation could not read the provider's list",
-                        extra={"error_type": type(exc).__name__},
-                    )
-                    unreachable.append(message)
-                    continue
-                match = _match(message, listed, adopted_sids)
-                if match is not None:
-                    adopted_sids.add(match.sid)
-                found[message.id] = match
+        reports: dict[uuid.UUID, ListedMessage | None] = {}
+        if stuck or unreported:
+            async with self._open_ledger() as ledger:
+                for message in stuck:
+                    try:
+                        found[message.id] = await _look_up(ledger, message, adopted_sids)
+                    except ConnectorError as exc:
+                        log.warning(
+                            "sms reconciliation could not read the provider's list",
+                            extra={"error_type": type(exc).__name__},
+                        )
+                        unreachable.append(message)
+                for unreported_message in unreported:
+                    try:
+                        reports[unreported_message.id] = await ledger.fetch_message(
+                            unreported_message.sid
+                        )
+                    except ConnectorError as exc:
+                        log.warning(
+                            "sms reconciliation could not fetch a message",
+                            extra={"error_type": type(exc).__name__},
+                        )
         async with ctx.completing() as cur:
             adopted, resent, failed = await _settle(ctx, cur, stuck, found)
             gave_up = await _give_up(cur, [m for m in unreachable if now - m.since > GIVE_UP_AFTER])
+            finished = await _apply_reports(cur, unreported, reports)
         ctx.record(
             stuck=len(stuck),
             adopted=adopted,
@@ -125,12 +132,79 @@ class SmsReconciliation:
             resend_gave_up=failed,
             unreachable=len(unreachable),
             stuck_sending_failed=gave_up,
+            unreported=len(unreported),
+            status_adopted=finished,
         )
-        if adopted or resent or failed or gave_up:
+        if adopted or resent or failed or gave_up or finished:
             log.warning(
                 "sms reconciled",
-                extra={"adopted": adopted, "resent": resent, "failed": failed + gave_up},
+                extra={
+                    "adopted": adopted,
+                    "resent": resent,
+                    "failed": failed + gave_up,
+                    "status_adopted": finished,
+                },
             )
+
+
+async def _look_up(ledger: SmsLedger, message: Stuck, taken: set[str]) -> ListedMessage | None:
+    """The provider's record of a stuck send, or None when its complete list lacks it."""
+    if message.phone is None:
+        return None  # nothing can have been sent to no number
+    listed = await ledger.list_messages(
+        to=message.phone, sent_on_or_after=(message.since - CLOCK_SKEW).date()
+    )
+    match = _match(message, listed, taken)
+    if match is not None:
+        taken.add(match.sid)
+    return match
+
+
+@dataclass(frozen=True)
+class Unreported:
+    """A message `sent` long ago whose final status never arrived."""
+
+    id: uuid.UUID
+    sid: str
+    since: datetime
+
+
+async def _unreported(cur: Cursor, cutoff: datetime) -> list[Unreported]:
+    await cur.execute(
+        "SELECT id, provider_message_id, updated_at FROM sms_messages"
+        " WHERE status = 'sent' AND provider_message_id IS NOT NULL AND updated_at < %s"
+        " ORDER BY updated_at LIMIT %s",
+        (cutoff, BATCH),
+    )
+    return [Unreported(uuid.UUID(str(row[0])), str(row[1]), row[2]) for row in await cur.fetchall()]
+
+
+async def _apply_reports(
+    cur: Cursor, unreported: list[Unreported], reports: dict[uuid.UUID, ListedMessage | None]
+) -> int:
+    """Adopt final statuses; touch the others so they are asked again only after a while."""
+    finished = 0
+    for message in unreported:
+        if message.id not in reports:
+            continue
+        await cur.execute(
+            "SELECT 1 FROM sms_messages WHERE id = %s AND status = 'sent' AND updated_at = %s"
+            " FOR UPDATE",
+            (str(message.id), message.since),
+        )
+        if await cur.fetchone() is None:
+            continue  # its report arrived meanwhile
+        report = reports[message.id]
+        status = ADOPTED_STATUS.get(report.status) if report is not None else None
+        if report is not None and status is not None:
+            code = str(report.error_code) if report.error_code else None
+            await sms_messages.advance(cur, message.id, status, error_code=code)
+            finished += 1
+        else:
+            await cur.execute(
+                "UPDATE sms_messages SET updated_at = now() WHERE id = %s", (str(message.id),)
+            )
+    return finished
 
 
 async def _stuck(cur: Cursor, cutoff: datetime) -> list[Stuck]:

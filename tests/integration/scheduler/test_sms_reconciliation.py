@@ -31,7 +31,11 @@ async def simulator():
 @pytest.fixture
 def sms_settings(settings, simulator):
     return settings.model_copy(
-        update={"sms_base_url": simulator.url, "sms_reconcile_after_seconds": 60}
+        update={
+            "sms_base_url": simulator.url,
+            "sms_reconcile_after_seconds": 60,
+            "sms_status_reconcile_after_seconds": 60,
+        }
     )
 
 
@@ -146,3 +150,36 @@ async def test_a_send_the_provider_cannot_be_asked_about_waits_then_fails_after_
 
     assert await _row(pool, waiting) == ("sending", None, "send_outcome_unknown")
     assert await _row(pool, given_up) == ("failed", None, "stuck_sending")
+
+
+async def test_a_sent_message_whose_final_report_was_lost_takes_the_providers_status(
+    pool, replicas, sms_settings, simulator
+):
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    name = unique_name("reconcile_report")
+    replica = await replicas([reconciliation_job(name, sms_settings)], clock, "a")
+    await replica.register()
+    phone = _phone()
+    member = await builders.member(pool, phone=phone)
+    async with open_sms_client(sms_config(sms_settings), app_env=sms_settings.app_env) as client:
+        sent = await client.send(phone, "hello", status_callback_url="http://127.0.0.1:9/lost")
+    since = clock.now() - timedelta(minutes=5)
+    lost_report, unknown_sid = uuid.uuid4(), uuid.uuid4()
+    async with transaction(pool) as cur:
+        for message_id, sid in ((lost_report, sent.sid), (unknown_sid, "SMnotattheprovider")):
+            await cur.execute(
+                "INSERT INTO sms_messages (id, member_id, body, status, provider_message_id,"
+                " updated_at) VALUES (%s, %s, 'hello', 'sent', %s, %s)",
+                (str(message_id), str(member), sid, since),
+            )
+
+    async def delivered_at_the_provider():
+        assert [m["status"] for m in await simulator.admin.sent_sms(to=phone)] == ["delivered"]
+
+    await eventually(delivered_at_the_provider)
+    clock.advance(timedelta(minutes=1))
+    await replica.tick()
+    await replica.idle()
+
+    assert await _row(pool, lost_report) == ("delivered", sent.sid, None)
+    assert await _row(pool, unknown_sid) == ("sent", "SMnotattheprovider", None)
