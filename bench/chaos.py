@@ -170,8 +170,10 @@ async def seed(pool: Pool, advisors: int, members_each: int, callbacks: int) -> 
             member_id, phone = all_members[n % len(all_members)]
             message_id, sid = str(uuid.uuid4()), f"SM{uuid.uuid4().hex}"
             await cur.execute(
-                "INSERT INTO sms_messages (id, member_id, body, status, provider_message_id)"
-                " VALUES (%s, %s, 'sent before the run', 'sent', %s)",
+                # Sent two hours ago: outside the per-member SMS limit's window.
+                "INSERT INTO sms_messages (id, member_id, body, status, provider_message_id,"
+                " created_at, updated_at) VALUES (%s, %s, 'sent before the run', 'sent', %s,"
+                " now() - interval '2 hours', now())",
                 (message_id, member_id, sid),
             )
             seeded.callback_rows.append((message_id, sid, phone))
@@ -527,7 +529,11 @@ async def run(args: argparse.Namespace, services: Services, logs: Path) -> dict[
             f"system up on {services.kind}; {len(seeded.advisors)} advisors signed in", flush=True
         )
         load, faults = Load(), Faults()
-        spacing = args.load_seconds / (args.broker_restarts + args.db_restarts + 2)
+        # Spread the faults over the load window (each takes its own down time too).
+        busy = args.broker_restarts * 3.5 + args.db_restarts * 4.0 + 4.0
+        spacing = max(
+            1.0, (args.load_seconds - busy) / (args.broker_restarts + args.db_restarts + 1)
+        )
         await asyncio.gather(
             send_sms(load, system.bff.url, headers, seeded, args.messages, args.load_seconds),
             send_callbacks(load, system.gateway.url, seeded.callback_rows, args.load_seconds),
@@ -554,10 +560,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--callbacks", type=int, default=1000)
     parser.add_argument("--advisors", type=int, default=14)
-    parser.add_argument("--members-each", type=int, default=30)
+    parser.add_argument("--members-each", type=int, default=40)
     parser.add_argument("--broker-restarts", type=int, default=10)
     parser.add_argument("--db-restarts", type=int, default=2)
-    parser.add_argument("--load-seconds", type=float, default=90.0)
+    parser.add_argument("--load-seconds", type=float, default=120.0)
     parser.add_argument("--settle-seconds", type=float, default=240.0)
     parser.add_argument(
         "--reconcile-after",

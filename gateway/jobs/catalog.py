@@ -68,6 +68,8 @@ def default_jobs(settings: Settings) -> list[Job]:
             # Each run looks at whatever is stuck now: one run after downtime is enough.
             catch_up=CatchUp.RUN_ONCE,
             description="settle SMS whose send outcome is unknown by asking the provider",
+            # A run takes seconds; a replica dying mid-run holds the job only this long.
+            lease=timedelta(seconds=30),
         ),
         job(
             "scheduling-subscription-check",
