@@ -45,8 +45,13 @@ AUTH_TOKEN = "rolling-bench-twilio-token-0123456789abcdef"
 HAPROXY_INSTALL = "apt-get install -y haproxy"
 
 
-def haproxy_config(bff_port: int, web_port: int, bff: list[int], web: list[int]) -> str:
-    """Two frontends, each balancing over its replicas, checking `/` like the ALB."""
+def haproxy_config(
+    bff_port: int, web_port: int, bff: list[int], web: list[int], *, retries: bool = False
+) -> str:
+    """Two frontends, each balancing over its replicas, checking `/` like the ALB.
+
+    Like the ALB, HAProxy sends nothing again by default: draining alone must avoid failures.
+    """
 
     def backend(name: str, ports: list[int]) -> str:
         servers = "\n".join(
@@ -58,11 +63,14 @@ def haproxy_config(bff_port: int, web_port: int, bff: list[int], web: list[int])
             "    balance roundrobin\n"
             "    option httpchk GET /\n"
             "    http-check expect status 200\n"
-            # A request that met a closing connection is sent again to the other replica.
-            "    retry-on conn-failure empty-response response-timeout\n"
-            "    retries 3\n"
-            "    option redispatch 1\n"
-            f"{servers}\n"
+            # With --lb-retries: a request that met a closing connection goes to the other one.
+            + (
+                "    retry-on conn-failure empty-response response-timeout\n"
+                "    retries 3\n    option redispatch 1\n"
+                if retries
+                else "    retries 0\n"
+            )
+            + f"{servers}\n"
         )
 
     return (
@@ -331,6 +339,11 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=float, default=15.0)
     parser.add_argument("--drain-seconds", type=float, default=3.0)
     parser.add_argument("--members", type=int, default=500)
+    parser.add_argument(
+        "--lb-retries",
+        action="store_true",
+        help="let HAProxy resend requests that met a closing connection",
+    )
     parser.add_argument("--keep-logs", action="store_true")
     raise SystemExit(asyncio.run(run(parser.parse_args())))
 
