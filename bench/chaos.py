@@ -544,7 +544,8 @@ async def run(args: argparse.Namespace, services: Services, logs: Path) -> dict[
         final_after = await wait_final(pool, load, faults, args.settle_seconds)
         stuck = await outstanding(pool, load)
         # Every slot the run spanned must have settled: wait out a taken-over lease too.
-        jobs = await job_verdicts(pool, started_at, settle=args.settle_seconds)
+        jobs, until = await job_verdicts(pool, started_at, settle=args.settle_seconds)
+        print(f"  job slots judged: {started_at:%H:%M:%S} .. {until:%H:%M:%S} UTC", flush=True)
         sent = await simulator_bodies(system.simulator.url)
         return report(load, sent, stuck, final_after, jobs, faults, args.messages, args.callbacks)
     finally:

@@ -27,8 +27,10 @@ class JobVerdict:
     attempts: int  # the succeeded run's attempt: above 1 when a lease was taken over
 
 
-async def job_verdicts(pool: Pool, started_at: datetime, *, settle: float) -> list[JobVerdict]:
-    """Every (job, slot) in (started_at, now - 15 s] with how many runs covered it."""
+async def job_verdicts(
+    pool: Pool, started_at: datetime, *, settle: float
+) -> tuple[list[JobVerdict], datetime]:
+    """Every (job, slot) in (started_at, until] with how many runs covered it, and `until`."""
     deadline = time.monotonic() + settle
     while time.monotonic() < deadline:
         async with pool.acquire() as conn, conn.cursor() as cur:
@@ -64,4 +66,4 @@ async def job_verdicts(pool: Pool, started_at: datetime, *, settle: float) -> li
             ]
             verdicts.append(JobVerdict(name, slot, len(covering), max(covering, default=0)))
             slot = schedule.next_after(slot)
-    return verdicts
+    return verdicts, until
