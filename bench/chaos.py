@@ -543,7 +543,10 @@ async def run(args: argparse.Namespace, services: Services, logs: Path) -> dict[
         print("load and faults done; waiting for every accepted message to be final", flush=True)
         final_after = await wait_final(pool, load, faults, args.settle_seconds)
         stuck = await outstanding(pool, load)
-        # Every slot the run spanned must have settled: wait out a taken-over lease too.
+        # Judge the slots up to the first minute slot after the faults as well (+20 s to run);
+        # job_verdicts also waits out a taken-over lease.
+        now = datetime.now(UTC)
+        await asyncio.sleep(80 - now.second - now.microsecond / 1e6)
         jobs, until = await job_verdicts(pool, started_at, settle=args.settle_seconds)
         print(f"  job slots judged: {started_at:%H:%M:%S} .. {until:%H:%M:%S} UTC", flush=True)
         sent = await simulator_bodies(system.simulator.url)
@@ -564,7 +567,7 @@ def main() -> None:
     parser.add_argument("--members-each", type=int, default=40)
     parser.add_argument("--broker-restarts", type=int, default=10)
     parser.add_argument("--db-restarts", type=int, default=2)
-    parser.add_argument("--load-seconds", type=float, default=120.0)
+    parser.add_argument("--load-seconds", type=float, default=150.0)
     parser.add_argument("--settle-seconds", type=float, default=240.0)
     parser.add_argument(
         "--reconcile-after",
