@@ -111,7 +111,9 @@ async def test_a_stuck_send_the_provider_has_is_adopted_and_one_it_lacks_is_sent
     assert await _row(pool, adopted) == ("delivered", sent.sid, None)
     assert await _row(pool, lost) == ("requested", None, None)
     events = await builders.outbox_events(pool, "sms.requested", f"job-{name}-")
-    assert [json.loads(e)["data"]["message_id"] for e in events] == [str(lost)]
+    resent = [json.loads(e)["data"]["message_id"] for e in events]
+    # (Other tests' leftovers on this run's database may be resent too; ours are judged here.)
+    assert resent.count(str(lost)) == 1 and str(adopted) not in resent
     # Reconciliation itself never texts anyone: the worker sends the released one.
     assert len(await simulator.admin.sent_sms(to=sent_phone)) == 2
     assert await simulator.admin.sent_sms(to=lost_phone) == []
