@@ -363,10 +363,10 @@ async def timed_faults(
         await asyncio.sleep(spacing)
         if kind == "broker":
             await asyncio.to_thread(services.restart_broker, 2.0)
-            faults.note("RabbitMQ restarted (down 2 s)")
+            faults.note(services.broker_fault)
         elif kind == "database":
             await asyncio.to_thread(services.restart_database, 3.0)
-            faults.note("Postgres restarted (down 3 s)")
+            faults.note(services.database_fault)
         else:
             victim = system.workers[0]
             assert victim.process is not None

@@ -34,6 +34,8 @@ class Services(Protocol):
     database_url: str
     amqp_url: str
     kind: str
+    broker_fault: str  # what restart_broker does, for the report
+    database_fault: str
 
     def restart_broker(self, down_seconds: float) -> None: ...
 
@@ -198,6 +200,8 @@ class PrivateServices:
             raise
         self.database_url = self.postgres.database_url
         self.amqp_url = self.rabbit.amqp_url
+        self.broker_fault = "RabbitMQ restarted (stop_app, down 2 s, start_app)"
+        self.database_fault = "Postgres restarted (pg_ctl stop -m fast, down 3 s, start)"
         self.kind = (
             f"private RabbitMQ node {self.rabbit.node} (:{self.rabbit.port}) and"
             f" Postgres cluster (:{self.postgres.port})"
@@ -223,6 +227,8 @@ class SharedServices:
         self.database_url = infra.create_database(self._db)
         self.amqp_url = infra.create_vhost(self._vhost)
         self.kind = "the machine's services (faults: every client connection dropped)"
+        self.broker_fault = "every RabbitMQ connection of the vhost closed"
+        self.database_fault = "every Postgres backend of the database terminated"
 
     def restart_broker(self, down_seconds: float) -> None:
         infra.close_broker_connections(self._vhost)
