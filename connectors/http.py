@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -63,6 +64,23 @@ def build_http_client(
     )
 
 
+@dataclass
+class RequestProgress:
+    """Whether a request began to go out: set as the first header byte is about to be written.
+
+    A caller cancelled mid-call reads it to know which side of the line it is on:
+    not written means the provider cannot have seen the request (a claim may be
+    released); written means the outcome is unknown.
+    """
+
+    written: bool = False
+
+    async def trace(self, event_name: str, info: dict[str, Any]) -> None:
+        """httpcore's `trace` extension hook."""
+        if event_name.endswith("send_request_headers.started"):
+            self.written = True
+
+
 class ProviderHttp:
     """Sends single attempts to one provider and maps every failure onto our hierarchy."""
 
@@ -79,9 +97,19 @@ class ProviderHttp:
         self.settings = settings
         self._classify = classify
 
-    async def request(self, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def request(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        progress: RequestProgress | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         """Send one request and return a 2xx response, or raise a `ConnectorError`."""
         provider = self.provider
+        if progress is not None:
+            kwargs["extensions"] = {**kwargs.get("extensions", {}), "trace": progress.trace}
         try:
             async with asyncio.timeout(self.settings.total_timeout_seconds):
                 response = await self.client.request(method, url, **kwargs)

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     sms_account_sid: str = "AC" + "0" * 31 + "1"
     sms_auth_token: SecretStr = SecretStr("simulator-twilio-auth-token")
     sms_from_number: str = "+15005550006"
+    # A send still `sending` this long is reconciled with the provider's message list. Must
+    # exceed the longest a worker can spend on one send (timeouts and retries included).
+    sms_reconcile_after_seconds: int = Field(default=120, ge=15)
+    # A message `sent` this long without a final status report is looked up by its sid (status
+    # callbacks are posted once; one that met an outage is lost). Asked again after as long.
+    sms_status_reconcile_after_seconds: int = Field(default=900, ge=15)
     aggregation_base_url: str = "http://127.0.0.1:8090"
     aggregation_client_id: str = "simulator-plaid-client-id"
     aggregation_secret: SecretStr = SecretStr("simulator-plaid-secret")

@@ -9,6 +9,14 @@ callbacks signed with `X-Twilio-Signature` to the `StatusCallback` URL:
 `sent` then `delivered`, or `failed` / `sent` then `undelivered` for the
 scripted numbers of the config. Every message is recorded for
 `GET /_admin/sms`.
+
+`GET .../Messages.json` is Twilio's "Read multiple Message resources": filters
+`To`, `From`, `DateSent` / `DateSent<` / `DateSent>` (GMT, date-granular: on,
+on-or-before, on-or-after that day; a message not sent yet has no
+`date_sent` and matches no DateSent filter), newest first, `PageSize`
+(default 50, at most 1000), and pages linked by `next_page_uri` with a
+`PageToken` (the page envelope: `messages`, `page`, `page_size`, `start`,
+`end`, `uri`, `first_page_uri`, `next_page_uri`, `previous_page_uri`).
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import binascii
 import hmac
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -181,6 +189,92 @@ async def fetch_message(request: web.Request) -> web.Response:
     return web.json_response(message.resource())
 
 
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+# The DateSent filters: the query key names the comparison, as twilio-python sends them.
+DATE_SENT_FILTERS = {"DateSent": "eq", "DateSent<": "le", "DateSent>": "ge"}
+
+
+def _filter_day(value: str) -> date | None:
+    """`YYYY-MM-DD` or an ISO 8601 date-time (twilio-python sends `...T00:00:00Z`)."""
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _sent_on(message: Message, op: str, day: date) -> bool:
+    if message.sent is None:
+        return False
+    sent = message.sent.date()
+    return {"eq": sent == day, "le": sent <= day, "ge": sent >= day}[op]
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    """`GET .../Messages.json`: the account's messages, filtered, newest first, one page."""
+    refused = _check_account(request)
+    if refused is not None:
+        return refused
+    query = request.query
+    try:
+        page_size = int(query.get("PageSize", DEFAULT_PAGE_SIZE))
+        page = int(query.get("Page", "0"))
+    except ValueError:
+        return _error(400, 20001, "PageSize and Page must be integers")
+    if not 1 <= page_size <= MAX_PAGE_SIZE or page < 0:
+        return _error(400, 20001, f"PageSize must be between 1 and {MAX_PAGE_SIZE}")
+    if page > 0 and "PageToken" not in query:
+        return _error(400, 20001, "PageToken is required for a page after the first")
+    filters: list[tuple[str, date]] = []
+    for key, op in DATE_SENT_FILTERS.items():
+        if key in query:
+            day = _filter_day(query[key])
+            if day is None:
+                return _error(400, 20001, f"{key} must be a date (YYYY-MM-DD)")
+            filters.append((op, day))
+    to, sender = query.get("To"), query.get("From")
+    # Newest first; messages are kept in creation order, so reversing it is exact.
+    matching = [
+        m
+        for m in reversed(request.app[TWILIO].messages)
+        if (to is None or m.to == to)
+        and (sender is None or m.from_ == sender)
+        and all(_sent_on(m, op, day) for op, day in filters)
+    ]
+    start = 0
+    token = query.get("PageToken")
+    if token is not None:
+        after = token.removeprefix("PA")  # the last sid of the page before
+        positions = [i for i, m in enumerate(matching) if m.sid == after]
+        if not positions:
+            return _error(400, 20001, "PageToken is not valid")
+        start = positions[0] + 1
+    chunk = matching[start : start + page_size]
+    kept = [(k, v) for k, v in query.items() if k not in ("Page", "PageToken", "PageSize")]
+    base = request.path
+
+    def page_uri(number: int, page_token: str | None) -> str:
+        params = [*kept, ("PageSize", str(page_size)), ("Page", str(number))]
+        if page_token is not None:
+            params.append(("PageToken", page_token))
+        return f"{base}?{urlencode(params)}"
+
+    has_next = start + page_size < len(matching)
+    body = {
+        "messages": [m.resource() for m in chunk],
+        "page": page,
+        "page_size": page_size,
+        "start": start,
+        "end": start + max(len(chunk) - 1, 0),
+        "uri": page_uri(page, token),
+        "first_page_uri": page_uri(0, None),
+        "next_page_uri": page_uri(page + 1, "PA" + chunk[-1].sid) if has_next else None,
+        # Only the first page can be asked for without a token (no backward tokens here).
+        "previous_page_uri": page_uri(0, None) if page == 1 else None,
+    }
+    return web.json_response(body)
+
+
 def _statuses(message: Message, config: SimulatorConfig) -> list[str]:
     if message.to in config.sms_failed_numbers:
         return ["failed"]
@@ -255,5 +349,6 @@ def setup(app: web.Application) -> None:
     app[TWILIO] = TwilioState()
     base = f"/{API_VERSION}/Accounts/{{account_sid}}"
     app.router.add_post(f"{base}/Messages.json", create_message)
+    app.router.add_get(f"{base}/Messages.json", list_messages)
     app.router.add_get(f"{base}/Messages/{{sid}}.json", fetch_message)
     app.router.add_get("/_admin/sms", list_sent)

@@ -6,23 +6,24 @@ Public API:
   base_url="https://api.twilio.com", status_callback_url=None, simulator_urls=(...),
   http=HttpSettings(), policy=PolicySettings())`
 - `TwilioSmsClient(http: httpx.AsyncClient, config, *, app_env: AppEnv, policy=None)`
-  with `await send(to, body, *, status_callback_url=None) -> SentMessage`;
+  with `await send(to, body, *, status_callback_url=None, progress=None) -> SentMessage` and
+  `await list_messages(to=, sent_on_or_after=) -> list[ListedMessage]` (every page);
   `open_sms_client(config, *, app_env, transport=None)` builds one with its own
   HTTP client and closes it on exit.
-- `SmsSender`: the Protocol the gateway depends on (fakes implement `send`).
+- `SmsSender`, `SmsLedger`: the Protocols the gateway depends on (fakes implement them).
 - `SmsGate(app_env, simulator_urls).check(url)`: the environment rule, raises `SmsGateError`.
 - `TwilioSignatureValidator(auth_token).verify(url, params, signature)` and
   `compute_twilio_signature(auth_token, url, params)` for `X-Twilio-Signature`
   (`SIGNATURE_HEADER`).
 - `SmsTemplates().render(name, context) -> str`; templates live in `templates/`.
-- Models: `SentMessage`, `MessageStatus`, `StatusCallback.from_form(params)`.
+- Models: `SentMessage`, `ListedMessage`, `MessageStatus`, `StatusCallback.from_form(params)`.
 """
 
 from connectors.sms.client import PROVIDER, TwilioSmsClient, open_sms_client
 from connectors.sms.config import DEFAULT_SIMULATOR_URLS, SmsConfig
 from connectors.sms.gate import SmsGate
-from connectors.sms.models import MessageStatus, SentMessage, StatusCallback
-from connectors.sms.sender import SmsSender
+from connectors.sms.models import ListedMessage, MessageStatus, SentMessage, StatusCallback
+from connectors.sms.sender import SmsLedger, SmsSender
 from connectors.sms.signature import (
     SIGNATURE_HEADER,
     TwilioSignatureValidator,
@@ -35,10 +36,12 @@ __all__ = [
     "MAX_BODY_CHARS",
     "PROVIDER",
     "SIGNATURE_HEADER",
+    "ListedMessage",
     "MessageStatus",
     "SentMessage",
     "SmsConfig",
     "SmsGate",
+    "SmsLedger",
     "SmsSender",
     "SmsTemplateError",
     "SmsTemplates",

@@ -13,20 +13,31 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import httpx
+from pydantic import ValidationError
 
-from connectors.errors import ConnectorError
-from connectors.http import ProviderHttp, build_http_client, error_for_status, read_json, read_model
+from connectors.errors import ConnectorError, PermanentError
+from connectors.http import (
+    ProviderHttp,
+    RequestProgress,
+    build_http_client,
+    error_for_status,
+    read_json,
+    read_model,
+)
 from connectors.policy import ProviderPolicy
 from connectors.sms.config import SmsConfig
 from connectors.sms.gate import SmsGate
-from connectors.sms.models import SentMessage
+from connectors.sms.models import ListedMessage, SentMessage
 from shared.settings import AppEnv
 
 PROVIDER = "twilio"
+# Pages followed by one `list_messages` call at most (a runaway `next_page_uri` stops here).
+MAX_LIST_PAGES = 50
 
 
 def _classify(response: httpx.Response, operation: str) -> ConnectorError | None:
@@ -64,9 +75,17 @@ class TwilioSmsClient:
         return f"TwilioSmsClient(base_url={self.config.base_url!r}, app_env={self.gate.app_env})"
 
     async def send(
-        self, to: str, body: str, *, status_callback_url: str | None = None
+        self,
+        to: str,
+        body: str,
+        *,
+        status_callback_url: str | None = None,
+        progress: RequestProgress | None = None,
     ) -> SentMessage:
-        """Send `body` to `to`; outside staging/production only the simulator may receive it."""
+        """Send `body` to `to`; outside staging/production only the simulator may receive it.
+
+        `progress.written` turns true once any attempt starts writing its request.
+        """
         operation = "messages.create"
         self.gate.check(self._messages_url, provider=PROVIDER, operation=operation)
         form: dict[str, Any] = {"To": to, "Body": body}
@@ -80,11 +99,82 @@ class TwilioSmsClient:
 
         async def attempt() -> SentMessage:
             response = await self._http.request(
-                operation, "POST", self._messages_url, data=form, auth=self._auth
+                operation, "POST", self._messages_url, data=form, auth=self._auth, progress=progress
             )
             return read_model(response, SentMessage, PROVIDER, operation)
 
         return await self.policy.run(operation, attempt, idempotent=False)
+
+    async def list_messages(
+        self, *, to: str, sent_on_or_after: date, page_size: int = 100
+    ) -> list[ListedMessage]:
+        """Every message to `to` from our sender sent on or after that day (GMT), all pages.
+
+        Twilio's "Read multiple Message resources" with `To`, `From` and
+        `DateSent>`; pages are followed through `next_page_uri` until it is null,
+        so the answer covers the whole window (or this raises). Reading is
+        idempotent and retried like any read.
+        """
+        operation = "messages.list"
+        self.gate.check(self._messages_url, provider=PROVIDER, operation=operation)
+        params: dict[str, str] = {
+            "To": to,
+            "DateSent>": sent_on_or_after.isoformat(),
+            "PageSize": str(page_size),
+        }
+        if self.config.messaging_service_sid is None and self.config.from_number:
+            params["From"] = self.config.from_number
+        found: list[ListedMessage] = []
+        url: str | None = self._messages_url
+        query: dict[str, str] | None = params
+        for _ in range(MAX_LIST_PAGES):
+            if url is None:
+                return found
+            page = await self._list_page(operation, url, query)
+            found.extend(page[0])
+            url, query = page[1], None
+        if url is not None:
+            raise PermanentError(PROVIDER, operation, f"more than {MAX_LIST_PAGES} pages")
+        return found
+
+    async def fetch_message(self, sid: str) -> ListedMessage | None:
+        """`GET .../Messages/{sid}.json`: the message as the provider holds it; None if unknown."""
+        operation = "messages.fetch"
+        self.gate.check(self._messages_url, provider=PROVIDER, operation=operation)
+        url = f"{self._messages_url.removesuffix('.json')}/{quote(sid, safe='')}.json"
+
+        async def attempt() -> ListedMessage | None:
+            try:
+                response = await self._http.request(operation, "GET", url, auth=self._auth)
+            except PermanentError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            try:
+                return ListedMessage.model_validate(read_json(response))
+            except (ValueError, ValidationError):
+                raise PermanentError(PROVIDER, operation, "unreadable message") from None
+
+        return await self.policy.run(operation, attempt, idempotent=True)
+
+    async def _list_page(
+        self, operation: str, url: str, params: dict[str, str] | None
+    ) -> tuple[list[ListedMessage], str | None]:
+        async def attempt() -> tuple[list[ListedMessage], str | None]:
+            response = await self._http.request(
+                operation, "GET", url, params=params, auth=self._auth
+            )
+            try:
+                body = read_json(response)
+                items = body.get("messages") or []
+                messages = [ListedMessage.model_validate(item) for item in items]
+            except (ValueError, AttributeError, TypeError, ValidationError):
+                raise PermanentError(PROVIDER, operation, "unreadable message list") from None
+            next_uri = body.get("next_page_uri")
+            # next_page_uri is relative to the API's host ("/2010-04-01/Accounts/...").
+            return messages, urljoin(self.config.base_url, next_uri) if next_uri else None
+
+        return await self.policy.run(operation, attempt, idempotent=True)
 
 
 @asynccontextmanager

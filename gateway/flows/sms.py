@@ -14,7 +14,13 @@ sends nothing. After the call:
   the provider may have sent it, and it takes no idempotency key, so we do
   not retry. The row stays `sending` with `error_code = send_outcome_unknown`:
   if the message went out, its status callbacks (which carry our message id
-  in the callback URL) move it on; if not, the stuck-work sweep finds it.
+  in the callback URL) move it on; if not, reconciliation
+  (`gateway.jobs.sms_reconciliation`) asks the provider.
+
+A handler is cancelled only when the worker stops past its shutdown timeout.
+If the request had not begun to go out (`RequestProgress.written` false) the
+claim is released, so the redelivery sends it; otherwise the row stays
+`sending` with `send_outcome_unknown` for reconciliation.
 
 Claims commit through their own small pool (`CLAIMS_POOL`): the handler
 already holds a connection of the main pool for its transaction, so taking a
@@ -25,6 +31,7 @@ Status reports (`sms.status_changed`) only move a row forward.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from functools import partial
@@ -32,6 +39,7 @@ from functools import partial
 from aiohttp import web
 
 from connectors.errors import ConnectorError, PermanentError, TransientError
+from connectors.http import RequestProgress
 from gateway.providers import CLAIMS_POOL, PROVIDERS, TWILIO_WEBHOOK_PATH, public_url
 from gateway.repositories import sms_messages
 from shared.database import transaction
@@ -69,12 +77,18 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         reason = "no_phone" if not claimed.phone_e164 else "not_opted_in"
         await sms_messages.advance(ctx.cur, message_id, "failed", error_code=reason)
         return
+    progress = RequestProgress()
     try:
         sent = await app[PROVIDERS].sms.send(
             claimed.phone_e164,
             claimed.body,
             status_callback_url=status_callback_url(app, message_id),
+            progress=progress,
         )
+    except asyncio.CancelledError:
+        # Shutdown past its timeout; this handler's own transaction is rolled back.
+        await asyncio.shield(_after_cancel(app, message_id, written=progress.written))
+        raise
     except PermanentError as exc:
         await sms_messages.advance(
             ctx.cur, message_id, "failed", error_code=exc.code or type(exc).__name__
@@ -83,10 +97,7 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         return
     except TransientError as exc:
         if exc.ambiguous:
-            await ctx.cur.execute(
-                "UPDATE sms_messages SET error_code = %s WHERE id = %s AND status = 'sending'",
-                (SEND_OUTCOME_UNKNOWN, str(message_id)),
-            )
+            await sms_messages.mark_outcome_unknown(ctx.cur, message_id, SEND_OUTCOME_UNKNOWN)
             log.warning("sms send outcome unknown, not retrying", extra={"code": exc.code})
             return
         await _release(app, message_id)
@@ -106,6 +117,19 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
 async def _release(app: web.Application, message_id: uuid.UUID) -> None:
     async with transaction(app[CLAIMS_POOL]) as cur:
         await sms_messages.release(cur, message_id)
+
+
+async def _after_cancel(app: web.Application, message_id: uuid.UUID, *, written: bool) -> None:
+    """Leave a cancelled send where the next delivery (or reconciliation) can take it on."""
+    async with transaction(app[CLAIMS_POOL]) as cur:
+        if written:
+            await sms_messages.mark_outcome_unknown(cur, message_id, SEND_OUTCOME_UNKNOWN)
+        else:
+            await sms_messages.release(cur, message_id)
+    log.warning(
+        "sms send cancelled at shutdown",
+        extra={"request_written": written, "outcome": "unknown" if written else "released"},
+    )
 
 
 async def apply_status(ctx: HandlerContext) -> None:

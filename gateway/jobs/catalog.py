@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from connectors.scheduling import open_scheduling_client
+from connectors.sms import open_sms_client
 from gateway.jobs import nightly_sync
 from gateway.jobs.job import Job, job
 from gateway.jobs.nightly_sync import nightly_balance_refresh
 from gateway.jobs.reminders import AppointmentReminders
 from gateway.jobs.retention import Retention
+from gateway.jobs.sms_reconciliation import SmsReconciliation
 from gateway.jobs.subscriptions import SubscriptionCheck
 from gateway.jobs.sweeps import sweep_stuck_work
-from gateway.providers import scheduling_config
+from gateway.providers import scheduling_config, sms_config
 from shared.jobs.schedule import CatchUp
 from shared.settings import Settings
 
@@ -55,6 +57,19 @@ def default_jobs(settings: Settings) -> list[Job]:
             timezone="UTC",
             catch_up=CatchUp.RUN_ONCE,
             description="retry or fail SMS, syncs and eligibility files that stopped moving",
+        ),
+        job(
+            "sms-reconciliation",
+            SmsReconciliation(
+                settings, lambda: open_sms_client(sms_config(settings), app_env=settings.app_env)
+            ),
+            cron="* * * * *",
+            timezone="UTC",
+            # Each run looks at whatever is stuck now: one run after downtime is enough.
+            catch_up=CatchUp.RUN_ONCE,
+            description="settle SMS whose send outcome is unknown by asking the provider",
+            # A run takes seconds; a replica dying mid-run holds the job only this long.
+            lease=timedelta(seconds=30),
         ),
         job(
             "scheduling-subscription-check",

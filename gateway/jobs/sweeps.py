@@ -4,10 +4,8 @@
   `sms.requested` is written again (the worker sends only a `requested` row, so
   a duplicate is harmless), up to 3 times; then the message fails
   (`error_code` `stuck_requested`).
-- SMS still `sending` after 30 minutes: the send's outcome is unknown and the
-  provider takes no idempotency key, so a retry could text the member twice;
-  it fails (`stuck_sending`) and the provider's late callback, if any, still
-  moves it forward.
+- SMS still `sending`: not here; `gateway.jobs.sms_reconciliation` asks the
+  provider what happened (a blind retry could text the member twice).
 - Linked logins `syncing` for 30 minutes: the sync fails (`sync_timed_out`),
   which the next nightly refresh or a manual sync retries. (A sync request that
   was only queued behind others still runs, and puts the login back to idle.)
@@ -32,7 +30,6 @@ from shared.events.eligibility import EligibilityFileReceived
 from shared.switches import read_states
 
 SMS_REQUESTED_AFTER = timedelta(minutes=15)
-SMS_SENDING_AFTER = timedelta(minutes=30)
 SYNC_AFTER = timedelta(minutes=30)
 ELIGIBILITY_AFTER = timedelta(minutes=30)
 MAX_RETRIES = 3
@@ -47,7 +44,6 @@ async def sweep_stuck_work(ctx: JobContext) -> None:
         if switches["sms.dispatch"]:
             retried, failed = await _sms_requested(ctx, cur, now)
             ctx.record(sms_requested_retried=retried, sms_requested_failed=failed)
-            ctx.record(sms_sending_failed=await _sms_sending(cur, now))
         else:
             ctx.record(sms="paused by the sms.dispatch switch")
         if switches["aggregation.sync"]:
@@ -119,16 +115,6 @@ async def _sms_requested(ctx: JobContext, cur: Cursor, now: datetime) -> tuple[i
             (now, give_up),
         )
     return len(retry), len(give_up)
-
-
-async def _sms_sending(cur: Cursor, now: datetime) -> int:
-    await cur.execute(
-        "UPDATE sms_messages SET status = 'failed', error_code = 'stuck_sending', updated_at = %s"
-        " WHERE id IN (SELECT id FROM sms_messages WHERE status = 'sending' AND updated_at < %s"
-        " ORDER BY updated_at LIMIT %s FOR UPDATE SKIP LOCKED)",
-        (now, now - SMS_SENDING_AFTER, BATCH),
-    )
-    return int(cur.rowcount)
 
 
 async def _syncs(cur: Cursor, now: datetime) -> int:

@@ -53,9 +53,25 @@ async def status_of(cur: Cursor, message_id: uuid.UUID) -> str | None:
 async def release(cur: Cursor, message_id: uuid.UUID) -> None:
     """Undo a claim after a failure that proves nothing was sent, so a retry may send."""
     await cur.execute(
-        "UPDATE sms_messages SET status = 'requested', updated_at = now()"
+        "UPDATE sms_messages SET status = 'requested', error_code = NULL, updated_at = now()"
         " WHERE id = %s AND status = 'sending'",
         (str(message_id),),
+    )
+
+
+async def mark_outcome_unknown(cur: Cursor, message_id: uuid.UUID, error_code: str) -> None:
+    """Note on a `sending` row that the provider may or may not have the message."""
+    await cur.execute(
+        "UPDATE sms_messages SET error_code = %s WHERE id = %s AND status = 'sending'",
+        (error_code, str(message_id)),
+    )
+
+
+async def clear_outcome_unknown(cur: Cursor, message_id: uuid.UUID, error_code: str) -> None:
+    """Forget `mark_outcome_unknown` once the provider's answer is known."""
+    await cur.execute(
+        "UPDATE sms_messages SET error_code = NULL WHERE id = %s AND error_code = %s",
+        (str(message_id), error_code),
     )
 
 

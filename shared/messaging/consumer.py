@@ -7,6 +7,13 @@ raises `PermanentFailure` sends the message to the dead-letter queue at once;
 any other error sends it to the next delayed retry tier, and to the
 dead-letter queue once the tiers are exhausted. Dead letters carry headers
 naming the error, the attempts and the consumer.
+
+Handlers run in tasks the runner owns, not the channel's: aiormq cancels its
+channel's tasks when the channel or connection closes, which would abandon a
+provider call half written. Here a handler running when its channel drops
+finishes and commits; its ack then fails (logged), the broker redelivers, and
+the inbox makes the redelivery a duplicate that is acked. Only `stop()` past
+its timeout cancels handlers (a handler may catch that to undo a claim).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection, DeliveredMessage
 from pydantic import BaseModel
 
@@ -217,6 +225,16 @@ class ConsumerRunner:
             await asyncio.sleep(0.01)  # batch workers are finishing what was delivered
         if self._in_flight:
             await asyncio.wait(self._in_flight, timeout=max(0.0, deadline - time.monotonic()))
+        unfinished = [task for task in self._in_flight if not task.done()]
+        if unfinished:
+            # Past the stop timeout: the only place handlers are cancelled. Their transactions
+            # roll back and their messages, never acked, are redelivered to another worker.
+            log.warning(
+                "cancelling handlers still running at shutdown", extra={"count": len(unfinished)}
+            )
+            for task in unfinished:
+                task.cancel()
+            await asyncio.wait(unfinished, timeout=5)
         for worker in self._batch_workers.values():
             await cancel_and_wait(worker)
         for channel in self._channels.values():
@@ -227,13 +245,17 @@ class ConsumerRunner:
     async def _on_message(
         self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
     ) -> None:
-        task = asyncio.current_task()
-        assert task is not None
+        # Our own task, so closing the channel (which cancels the channel's tasks) leaves it be.
+        task = asyncio.get_running_loop().create_task(
+            self._process(consumer, channel, message), name=f"handle-{consumer.name}"
+        )
         self._in_flight.add(task)
-        try:
-            await self._process(consumer, channel, message)
-        finally:
-            self._in_flight.discard(task)
+        task.add_done_callback(self._handler_done)
+
+    def _handler_done(self, task: asyncio.Task[Any]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("consumer handler task failed", exc_info=task.exception())
 
     async def _enqueue(
         self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
@@ -296,7 +318,7 @@ class ConsumerRunner:
             assert message.delivery_tag is not None
             last_tags[id(channel)] = (channel, message.delivery_tag)
         for channel, tag in last_tags.values():
-            await channel.basic_ack(tag, multiple=True)  # one ack for the whole batch
+            await _ack_tag(channel, tag, multiple=True)  # one ack for the whole batch
         self.handled_total += len(parsed)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         for (_, _, envelope, _), outcome in zip(parsed, outcomes, strict=True):
@@ -404,9 +426,10 @@ class ConsumerRunner:
             )
             return
         tier = tiers[attempt]
-        await self._republish(
+        if not await self._republish(
             channel, message, consumer.queue.retry_queue(tier), {ATTEMPT_HEADER: attempt + 1}
-        )
+        ):
+            return
         await _ack(channel, message)
         log.warning(
             "message failed, retrying later",
@@ -426,7 +449,7 @@ class ConsumerRunner:
         reason: str,
         attempts: int,
     ) -> None:
-        await self._republish(
+        if not await self._republish(
             channel,
             message,
             consumer.queue.dead_letter_queue,
@@ -437,7 +460,8 @@ class ConsumerRunner:
                 "x-original-routing-key": message.routing_key or "",
                 "x-dead-lettered-at": int(time.time()),
             },
-        )
+        ):
+            return
         await _ack(channel, message)
         log.error(
             "message dead-lettered",
@@ -450,17 +474,44 @@ class ConsumerRunner:
         message: DeliveredMessage,
         queue: str,
         extra_headers: dict[str, Any],
-    ) -> None:
-        """Copy to `queue` with the original headers plus `extra_headers`, before the ack."""
+    ) -> bool:
+        """Copy to `queue` with the original headers plus `extra_headers`, before the ack.
+
+        False when the channel went away first: the message is not acked, so the
+        broker redelivers it and it is handled (and retried) again.
+        """
         headers = dict(message.header.properties.headers or {})
         headers.update(extra_headers)
-        await copy_to_queue(channel, message, queue, headers)
+        try:
+            await copy_to_queue(channel, message, queue, headers)
+        except CHANNEL_GONE as exc:
+            log.warning(
+                "could not move the message, the channel closed; the broker redelivers it",
+                extra={"queue": queue, "error_type": type(exc).__name__},
+            )
+            return False
+        return True
+
+
+# What acking (or republishing) on a channel that went away raises.
+CHANNEL_GONE = (aiormq.AMQPError, aiormq.exceptions.ChannelInvalidStateError, ConnectionError)
 
 
 async def _ack(channel: AbstractChannel, message: DeliveredMessage) -> None:
     tag = message.delivery_tag
     assert tag is not None, "consumed messages always carry a delivery tag"
-    await channel.basic_ack(tag)
+    await _ack_tag(channel, tag)
+
+
+async def _ack_tag(channel: AbstractChannel, tag: int, *, multiple: bool = False) -> None:
+    """Ack; when the channel is gone, log it: the broker redelivers and the inbox dedupes."""
+    try:
+        await channel.basic_ack(tag, multiple=multiple)
+    except CHANNEL_GONE as exc:
+        log.warning(
+            "ack failed, the channel closed; the broker redelivers and the inbox skips it",
+            extra={"error_type": type(exc).__name__, "delivery_tag": tag},
+        )
 
 
 def _int_header(value: object) -> int:

@@ -36,6 +36,9 @@ class EffectHarness:
     permanently_failing: set[int] = field(default_factory=set)
     handler_delay: float = 0.0
     started: list[int] = field(default_factory=list)
+    # Handlers that ran to their end (an effect outside the transaction, like a provider call).
+    finished: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     _runners: list[ConsumerRunner] = field(default_factory=list)
     _relays: list[OutboxRelay] = field(default_factory=list)
@@ -58,7 +61,11 @@ class EffectHarness:
         n = ctx.data.n
         self.started.append(n)
         if self.handler_delay:
-            await asyncio.sleep(self.handler_delay)
+            try:
+                await asyncio.sleep(self.handler_delay)
+            except asyncio.CancelledError:
+                self.cancelled.append(n)
+                raise
         if n in self.permanently_failing:
             raise PermanentFailure(f"bump {n} can never work")
         if n in self.failing:
@@ -68,6 +75,7 @@ class EffectHarness:
             " VALUES (%s, %s, %s, %s)",
             (self.queue.name, n, str(ctx.envelope.id), ctx.envelope.correlation_id),
         )
+        self.finished.append(n)
 
     def consumer(self, batch_size: int = 1) -> Consumer:
         return Consumer(self.queue, {self.event_name: self.handle}, batch_size=batch_size)

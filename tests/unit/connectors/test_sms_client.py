@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl
 
 import httpx
@@ -281,3 +282,64 @@ def test_the_client_satisfies_the_sender_protocol(
 def test_a_config_needs_exactly_one_sender() -> None:
     with pytest.raises(ValueError, match="exactly one"):
         config(messaging_service_sid="MG1")
+
+
+async def test_the_message_list_follows_every_page_and_reads_messages_tolerantly(
+    http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    first = {
+        "messages": [
+            {
+                "sid": "SM2",
+                "status": "delivered",
+                "to": "+15555550100",
+                "from": "+15555550199",
+                "body": "Hello",
+                "direction": "outbound-api",
+                "date_created": "Wed, 02 Dec 2026 08:00:01 +0000",
+                "date_sent": "Wed, 02 Dec 2026 08:00:02 +0000",
+                "error_code": None,
+                "a_field_added_later": {"x": 1},
+            }
+        ],
+        "page": 0,
+        "next_page_uri": f"{PATH}?To=%2B15555550100&PageSize=1&Page=1&PageToken=PASM2",
+    }
+    second = {
+        "messages": [{"sid": "SM1", "status": "a_status_added_later", "error_code": "30003"}],
+        "page": 1,
+        "next_page_uri": None,
+    }
+    with respx.mock(base_url=SIMULATOR) as wire:
+        route = wire.get(PATH).mock(
+            side_effect=[httpx.Response(200, json=first), httpx.Response(200, json=second)]
+        )
+        listed = await client(http, clock).list_messages(
+            to="+15555550100", sent_on_or_after=date(2026, 12, 2)
+        )
+
+    assert [m.sid for m in listed] == ["SM2", "SM1"]
+    assert listed[0].from_ == "+15555550199"
+    assert listed[0].date_created == datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC)
+    assert listed[0].known_status is MessageStatus.DELIVERED
+    assert listed[1].known_status is None and listed[1].error_code == 30003
+    assert listed[1].date_created is None
+    asked = dict(route.calls[0].request.url.params)
+    assert asked == {
+        "To": "+15555550100",
+        "From": "+15555550199",
+        "DateSent>": "2026-12-02",
+        "PageSize": "100",
+    }
+    assert route.calls[1].request.url.params["PageToken"] == "PASM2"
+
+
+async def test_an_unreadable_message_list_is_a_permanent_error(
+    http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    with respx.mock(base_url=SIMULATOR) as wire:
+        wire.get(PATH).respond(200, json={"messages": [{"status": "sent"}]})  # no sid
+        with pytest.raises(PermanentError):
+            await client(http, clock).list_messages(
+                to="+15555550100", sent_on_or_after=date(2026, 12, 2)
+            )

@@ -9,7 +9,12 @@ from pydantic import SecretStr
 
 from connectors.sms import TwilioSignatureValidator
 from tests.support.polling import eventually
-from tests.support.simulator import SimulatorHandle, WebhookRecorder
+from tests.support.simulator import (
+    SimulatorHandle,
+    WebhookRecorder,
+    running_simulator,
+    simulator_config,
+)
 from tests.unit.simulator.conftest import TWILIO_SID, TWILIO_TOKEN
 
 MESSAGES = f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
@@ -134,3 +139,78 @@ async def test_without_a_status_callback_nothing_is_called_but_the_message_progr
 
     await eventually(delivered, timeout=5)
     assert recorder.received == []
+
+
+async def _sent_everything(simulator: SimulatorHandle, to: str, count: int) -> None:
+    async def all_sent() -> None:
+        listed = await simulator.admin.sent_sms(to=to)
+        assert len(listed) == count and all(m["date_sent"] for m in listed)
+
+    await eventually(all_sent)
+
+
+async def test_the_message_list_filters_by_to_from_and_date_sent_and_pages_by_next_page_uri(
+    client: httpx.AsyncClient, simulator: SimulatorHandle
+):
+    for n in range(5):
+        await send(client, To="+15551230002", Body=f"text {n}")
+    await send(client, To="+15551230003", Body="someone else")
+    await _sent_everything(simulator, "+15551230002", 5)
+    today = (await simulator.admin.sent_sms(to="+15551230002"))[0]["date_sent"]
+    assert today.endswith("+0000")
+
+    query: dict[str, str | int] = {
+        "To": "+15551230002",
+        "From": "+15550009999",
+        "DateSent>": "2020-01-01",
+        "PageSize": 2,
+    }
+    pages = []
+    response = await client.get(MESSAGES, params=query, auth=AUTH)
+    while True:
+        assert response.status_code == 200
+        page = response.json()
+        pages.append(page)
+        if page["next_page_uri"] is None:
+            break
+        assert page["next_page_uri"].startswith(MESSAGES + "?")
+        response = await client.get(page["next_page_uri"], auth=AUTH)
+
+    assert [len(p["messages"]) for p in pages] == [2, 2, 1]
+    assert [p["page"] for p in pages] == [0, 1, 2]
+    assert [p["start"] for p in pages] == [0, 2, 4]
+    assert all(p["page_size"] == 2 for p in pages)
+    assert pages[0]["previous_page_uri"] is None and pages[1]["previous_page_uri"] is not None
+    bodies = [m["body"] for p in pages for m in p["messages"]]
+    assert bodies == [f"text {n}" for n in reversed(range(5))]  # newest first, each once
+    assert {m["to"] for p in pages for m in p["messages"]} == {"+15551230002"}
+
+    future = await client.get(MESSAGES, params={**query, "DateSent>": "2999-01-01"}, auth=AUTH)
+    assert future.json()["messages"] == []
+    other_sender = await client.get(MESSAGES, params={**query, "From": "+15550000000"}, auth=AUTH)
+    assert other_sender.json()["messages"] == []
+
+
+async def test_a_queued_message_has_no_date_sent_and_matches_no_date_sent_filter():
+    config = simulator_config(sms_status_delay_seconds=5)
+    async with (
+        running_simulator(config) as simulator,
+        httpx.AsyncClient(base_url=simulator.url, timeout=10) as client,
+    ):
+        await send(client, To="+15551230004")
+        listed = await client.get(
+            MESSAGES, params={"To": "+15551230004", "DateSent>": "2020-01-01"}, auth=AUTH
+        )
+        unfiltered = await client.get(MESSAGES, params={"To": "+15551230004"}, auth=AUTH)
+
+    assert listed.json()["messages"] == []
+    assert [m["date_sent"] for m in unfiltered.json()["messages"]] == [None]
+
+
+async def test_a_bad_page_size_or_date_is_a_400_with_a_twilio_error_body(client: httpx.AsyncClient):
+    too_big = await client.get(MESSAGES, params={"PageSize": 1001}, auth=AUTH)
+    bad_date = await client.get(MESSAGES, params={"DateSent>": "yesterday"}, auth=AUTH)
+    no_token = await client.get(MESSAGES, params={"Page": 1}, auth=AUTH)
+
+    assert [r.status_code for r in (too_big, bad_date, no_token)] == [400, 400, 400]
+    assert all(r.json()["code"] == 20001 for r in (too_big, bad_date, no_token))
