@@ -10,7 +10,8 @@ sends nothing. After the call:
   environment gate): `failed` with the error code;
 - failed in a way that proves nothing was sent (connection refused, 429, 503,
   open breaker): the claim is released and the message retried later;
-- ambiguous (a timeout or a 5xx after the request left, `ambiguous=True`):
+- ambiguous (a timeout or a 5xx after the request left, `ambiguous=True`, or
+  a 2xx whose body we cannot read, `UnexpectedResponse`):
   the provider may have sent it, and it takes no idempotency key, so we do
   not retry. The row stays `sending` with `error_code = send_outcome_unknown`:
   if the message went out, its status callbacks (which carry our message id
@@ -31,7 +32,12 @@ from functools import partial
 
 from aiohttp import web
 
-from connectors.errors import ConnectorError, PermanentError, TransientError
+from connectors.errors import (
+    ConnectorError,
+    PermanentError,
+    TransientError,
+    UnexpectedResponse,
+)
 from gateway.providers import CLAIMS_POOL, PROVIDERS, TWILIO_WEBHOOK_PATH, public_url
 from gateway.repositories import sms_messages
 from shared.database import transaction
@@ -75,6 +81,12 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
             claimed.body,
             status_callback_url=status_callback_url(app, message_id),
         )
+    except UnexpectedResponse as exc:
+        # A 2xx we cannot read: the provider accepted the message, so it is not "failed";
+        # like a timeout, its callbacks or the stuck-work sweep settle it.
+        await _outcome_unknown(ctx, message_id)
+        log.warning("sms accepted but its answer is unreadable", extra={"fields": exc.fields})
+        return
     except PermanentError as exc:
         await sms_messages.advance(
             ctx.cur, message_id, "failed", error_code=exc.code or type(exc).__name__
@@ -83,10 +95,7 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         return
     except TransientError as exc:
         if exc.ambiguous:
-            await ctx.cur.execute(
-                "UPDATE sms_messages SET error_code = %s WHERE id = %s AND status = 'sending'",
-                (SEND_OUTCOME_UNKNOWN, str(message_id)),
-            )
+            await _outcome_unknown(ctx, message_id)
             log.warning("sms send outcome unknown, not retrying", extra={"code": exc.code})
             return
         await _release(app, message_id)
@@ -101,6 +110,13 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         )
         return
     await sms_messages.advance(ctx.cur, message_id, "sent", provider_message_id=sent.sid)
+
+
+async def _outcome_unknown(ctx: HandlerContext, message_id: uuid.UUID) -> None:
+    await ctx.cur.execute(
+        "UPDATE sms_messages SET error_code = %s WHERE id = %s AND status = 'sending'",
+        (SEND_OUTCOME_UNKNOWN, str(message_id)),
+    )
 
 
 async def _release(app: web.Application, message_id: uuid.UUID) -> None:
