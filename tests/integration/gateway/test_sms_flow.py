@@ -102,7 +102,7 @@ async def test_an_accepted_send_whose_answer_is_unreadable_is_an_unknown_outcome
     message_id = await builders.sms_message(pool, member_id, emit=True)
 
     async def settled_by_its_callbacks():
-        status, _, error = await builders.message_row(pool, message_id)
+        status, _, _ = await builders.message_row(pool, message_id)
         assert status == "delivered", "the provider sent it: never marked failed"
 
     await eventually(settled_by_its_callbacks)

@@ -9,6 +9,7 @@ flow. Each provider's recorded answer (tests/contract_providers/fixtures) is the
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ async def balances(answer: dict[str, Any]) -> Any:
 
 
 async def test_every_recorded_plaid_answer_parses_with_unknown_fields_added():
-    calls = {
+    calls: dict[str, tuple[str, Callable[[PlaidClient], Awaitable[Any]]]] = {
         "plaid_link_token_create": ("/link/token/create", lambda c: c.create_link_token("m")),
         "plaid_item_public_token_exchange": (
             "/item/public_token/exchange",
