@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     sms_account_sid: str = "AC" + "0" * 31 + "1"
     sms_auth_token: SecretStr = SecretStr("simulator-twilio-auth-token")
     sms_from_number: str = "+15005550006"
+    # Message segments per second the sender may send, shared by every worker: Twilio's 1 for
+    # a US long code; raise it for a toll-free number (3) or short code (100).
+    sms_sender_messages_per_second: int = Field(default=1, ge=1, le=1000)
     aggregation_base_url: str = "http://127.0.0.1:8090"
     aggregation_client_id: str = "simulator-plaid-client-id"
     aggregation_secret: SecretStr = SecretStr("simulator-plaid-secret")

@@ -10,6 +10,10 @@ sends nothing. After the call:
   environment gate): `failed` with the error code;
 - failed in a way that proves nothing was sent (connection refused, 429, 503,
   open breaker): the claim is released and the message retried later;
+- held back by our own outbound limit (the sender's slots are taken further
+  ahead than the policy waits): the claim is released and the message
+  deferred, its attempts not counted, so a backlog drains at the sender's
+  rate instead of ending in the dead-letter queue;
 - ambiguous (a timeout or a 5xx after the request left, `ambiguous=True`, or
   a 2xx whose body we cannot read, `UnexpectedResponse`):
   the provider may have sent it, and it takes no idempotency key, so we do
@@ -35,6 +39,7 @@ from aiohttp import web
 from connectors.errors import (
     ConnectorError,
     PermanentError,
+    RateLimited,
     TransientError,
     UnexpectedResponse,
 )
@@ -44,7 +49,7 @@ from shared.database import transaction
 from shared.events import SmsRequested, SmsStatusChanged
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
-from shared.messaging.errors import PermanentFailure
+from shared.messaging.errors import Deferred, PermanentFailure
 from shared.web.keys import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -93,6 +98,11 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         )
         log.warning("sms refused", extra={"error_type": type(exc).__name__, "code": exc.code})
         return
+    except RateLimited as exc:
+        await _release(app, message_id)
+        if exc.status is None:  # our own limiter: nothing was sent, wait for a slot
+            raise Deferred(exc.retry_after or 1.0, "sender rate limit") from None
+        raise
     except TransientError as exc:
         if exc.ambiguous:
             await _outcome_unknown(ctx, message_id)
