@@ -14,7 +14,7 @@ Two `Limiter`s, one algorithm:
 - `SharedLimiter`: buckets in Postgres (`rate_limit_buckets`, one statement per
   call through `rate_limit_acquire`), so every replica shares a provider's
   per-account limits: the provider sees at most `limit`, not `replicas x
-  limit`. Slots are spaced with a small `headroom` (5 %): our clock and the
+  limit`. Slots are spaced with a small `headroom` (10 %): our clock and the
   provider's measure the same calls a few milliseconds apart, and a limit met
   exactly would then be exceeded by jitter in some of the provider's windows.
 
@@ -43,12 +43,15 @@ log = logging.getLogger(__name__)
 
 
 class RateLimit(BaseModel):
-    """At most `limit` calls in any `period_seconds`."""
+    """At most `limit` calls in any `period_seconds`; `even` spaces them period/limit apart."""
 
     model_config = ConfigDict(frozen=True)
 
     limit: int = Field(ge=1)
     period_seconds: float = Field(gt=0)
+    # Spread the calls evenly (the shared limiter): for per-second limits, where a burst at the
+    # start of each second and a few late stragglers would put limit + 1 in some window.
+    even: bool = False
 
 
 class RateLimiter:
@@ -163,7 +166,7 @@ class SharedLimiter:
         pool: Pool,
         provider: str,
         *,
-        headroom: float = 0.05,
+        headroom: float = 0.1,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._pool = pool
@@ -176,11 +179,12 @@ class SharedLimiter:
     ) -> None:
         """Take a slot in `bucket`, sleeping up to `max_wait`, else raise `RateLimited`."""
         period = rate.period_seconds * (1 + self.headroom)
+        spacing = period / rate.limit if rate.even else 0.0
         try:
             async with connection_cursor(self._pool) as cur:
                 await cur.execute(
-                    "SELECT rate_limit_acquire(%s, %s, %s, %s)",
-                    (f"{self.provider}:{bucket}", rate.limit, period, max_wait),
+                    "SELECT rate_limit_acquire(%s, %s, %s, %s, %s)",
+                    (f"{self.provider}:{bucket}", rate.limit, period, max_wait, spacing),
                 )
                 row = await cur.fetchone()
         except (psycopg2.Error, OSError, TimeoutError) as exc:

@@ -74,7 +74,7 @@ def sms_config(settings: Settings) -> SmsConfig:
         status_callback_url=public_url(settings, TWILIO_WEBHOOK_PATH),
         simulator_urls=simulator_urls,
         sender_rate_limit=RateLimit(
-            limit=settings.sms_sender_messages_per_second, period_seconds=1
+            limit=settings.sms_sender_messages_per_second, period_seconds=1, even=True
         ),
     )
 

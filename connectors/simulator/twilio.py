@@ -159,6 +159,7 @@ def _check_account(request: web.Request) -> web.Response | None:
 
 async def create_message(request: web.Request) -> web.Response:
     """`POST .../Messages.json`: record the message, answer `queued`, start its progression."""
+    arrived = time.time()
     refused = _check_account(request)
     if refused is not None:
         return refused
@@ -194,6 +195,7 @@ async def create_message(request: web.Request) -> web.Response:
         body=body,
         status_callback=callback,
         created=datetime.now(UTC).replace(microsecond=0),
+        received_at=arrived,
     )
     request.app[TWILIO].messages.append(message)
     request.app[WEBHOOKS].spawn(_progress(message, config, request.app[WEBHOOKS]))

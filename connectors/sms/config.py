@@ -29,7 +29,7 @@ class SmsConfig(BaseModel):
     simulator_urls: tuple[str, ...] = DEFAULT_SIMULATOR_URLS
     # Message segments per second one sender may send: Twilio documents 1 for a US/Canada
     # long code (twilio.com/docs/api/errors/30001); toll-free and short codes allow more.
-    sender_rate_limit: RateLimit = RateLimit(limit=1, period_seconds=1)
+    sender_rate_limit: RateLimit = RateLimit(limit=1, period_seconds=1, even=True)
     # How long a send waits for its sender's slot before RateLimited (the flow defers the
     # message). Over two periods, so a backlog always has a send waiting for the next window.
     max_sender_wait_seconds: float = Field(default=2.5, ge=0)

@@ -11,12 +11,18 @@ CREATE TABLE rate_limit_buckets (
 );
 CREATE INDEX rate_limit_buckets_updated_idx ON rate_limit_buckets (updated_at);
 
--- Take a slot in `p_bucket` (at most `p_limit` calls start in any `p_period` seconds).
+-- Take a slot in `p_bucket` (at most `p_limit` calls start in any `p_period` seconds, and,
+-- when `p_spacing` > 0, consecutive calls start at least that far apart: a per-second limit
+-- is then met as an even flow rather than a burst at the start of each second).
 -- Returns the seconds to wait before calling (>= 0), or, when the slot is more than
 -- `p_max_wait` away, minus the seconds until it would be free (nothing is reserved then).
 -- Times come from the database's clock, so replicas with skewed clocks still agree.
 CREATE FUNCTION rate_limit_acquire(
-    p_bucket text, p_limit integer, p_period double precision, p_max_wait double precision
+    p_bucket text,
+    p_limit integer,
+    p_period double precision,
+    p_max_wait double precision,
+    p_spacing double precision DEFAULT 0
 ) RETURNS double precision
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -33,6 +39,9 @@ BEGIN
         slot := now_s;
     ELSE
         slot := greatest(now_s, kept[cardinality(kept) - p_limit + 1] + p_period);
+    END IF;
+    IF p_spacing > 0 AND cardinality(kept) > 0 THEN
+        slot := greatest(slot, kept[cardinality(kept)] + p_spacing);
     END IF;
     IF slot - now_s > p_max_wait THEN
         UPDATE rate_limit_buckets SET starts = kept, updated_at = now() WHERE bucket = p_bucket;
