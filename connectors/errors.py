@@ -10,6 +10,8 @@ client:
     │                               `retry_after` seconds is when to try again, if known
     ├── PermanentError              retrying the same request cannot help: 4xx, bad input
     │   ├── AuthenticationError     our credentials were refused (401/403, bad API keys)
+    │   ├── UnexpectedResponse      a 2xx body we cannot read: not JSON, or a field we need
+    │                               is missing or mistyped (`fields` names them)
     │   └── SmsGateError            this environment may not dispatch SMS to that URL
     └── CircuitOpen                 the provider's breaker is open; no call was made,
                                     re-queue after `retry_after` seconds
@@ -102,6 +104,30 @@ class PermanentError(ConnectorError):
 
 class AuthenticationError(PermanentError):
     """The provider refused our credentials; ops must fix configuration."""
+
+
+class UnexpectedResponse(PermanentError):
+    """The provider answered 2xx with a body we cannot use; `fields` names what was wrong.
+
+    Fields are named by their path (`accounts.0.balances.current`), never by their value:
+    values can be personal data.
+    """
+
+    def __init__(
+        self,
+        provider: str,
+        operation: str,
+        fields: tuple[str, ...] = (),
+        *,
+        status: int | None = None,
+    ) -> None:
+        self.fields = fields
+        detail = "unexpected response body"
+        if fields:
+            detail += ": missing or invalid " + ", ".join(fields[:5])
+            if len(fields) > 5:
+                detail += f" (+{len(fields) - 5} more)"
+        super().__init__(provider, operation, detail, status=status)
 
 
 class SmsGateError(PermanentError):

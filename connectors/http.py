@@ -21,7 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.errors import (
     AuthenticationError,
@@ -29,6 +29,7 @@ from connectors.errors import (
     PermanentError,
     RateLimited,
     TransientError,
+    UnexpectedResponse,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -174,14 +175,23 @@ def read_json(response: httpx.Response) -> Any:
 
 
 def read_model(response: httpx.Response, model: type[M], provider: str, operation: str) -> M:
-    """Parse a 2xx body into `model`; a body we cannot read is a `PermanentError`.
+    """Parse a 2xx body into `model`; a body we cannot read is `UnexpectedResponse`.
 
-    The validation message is dropped on purpose: it would quote the body, which can hold
-    personal data.
+    Unknown fields are ignored (providers add fields without notice). A missing or
+    mistyped field we need names its path in the error; the validation message itself is
+    dropped on purpose: it would quote the body, which can hold personal data.
     """
     try:
-        return model.model_validate(read_json(response))
-    except ValueError:
-        raise PermanentError(
-            provider, operation, "unexpected response body", status=response.status_code
+        body = read_json(response)
+    except (ValueError, UnicodeDecodeError):
+        raise UnexpectedResponse(provider, operation, status=response.status_code) from None
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        fields = tuple(
+            ".".join(str(part) for part in error["loc"]) or "(body)"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        raise UnexpectedResponse(
+            provider, operation, tuple(dict.fromkeys(fields)), status=response.status_code
         ) from None

@@ -1,9 +1,11 @@
 """Everything one provider's calls go through: retry policy, circuit breaker, rate limiter.
 
 A connector client holds one `ProviderPolicy` and runs each operation through
-`policy.run(...)`. Every attempt, retries included, asks the breaker first
-and takes a slot from the provider's rate limiter, so an open breaker cuts a
-retry loop short and retries are limited like any other call.
+`policy.run(...)`. Every attempt, retries included, takes a slot in each of
+its `Quota`s (the provider's documented limits, through the policy's
+`Limiter`: shared across replicas in deployed roles) and in the provider-wide
+`rate_limit`, then asks the breaker, so retries are limited like any other
+call and an open breaker cuts a retry loop short.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.breaker import BreakerSettings, CircuitBreaker
-from connectors.rate_limit import RateLimit, RateLimiter
+from connectors.rate_limit import Limiter, LocalLimiter, Quota, RateLimit, RateLimiter
 from connectors.retry import Clock, RetryPolicy, RetrySettings, Sleep
 
 T = TypeVar("T")
@@ -46,9 +48,12 @@ class ProviderPolicy:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        limiter: Limiter | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings or PolicySettings()
+        # Where `Quota`s are counted: this process unless a shared limiter is handed in.
+        self.quota_limiter: Limiter = limiter or LocalLimiter(provider, clock=clock, sleep=sleep)
         self.retry = RetryPolicy(provider, self.settings.retry, clock=clock, sleep=sleep, rng=rng)
         self.breaker = CircuitBreaker(provider, self.settings.breaker, clock=clock)
         self.limiter = (
@@ -63,10 +68,20 @@ class ProviderPolicy:
         attempt: Callable[[], Awaitable[T]],
         *,
         idempotent: bool = True,
+        quotas: Sequence[Quota] = (),
     ) -> T:
-        """Run one operation: retried per policy, each attempt gated by breaker and limiter."""
+        """Run one operation: retried per policy, each attempt gated by limits and breaker."""
 
         async def guarded() -> T:
+            for quota in quotas:
+                wait = (
+                    self.settings.max_rate_wait_seconds
+                    if quota.max_wait is None
+                    else quota.max_wait
+                )
+                await self.quota_limiter.acquire(
+                    quota.bucket, quota.rate, operation=operation, max_wait=wait
+                )
             if self.limiter is not None:
                 await self.limiter.acquire(operation, max_wait=self.settings.max_rate_wait_seconds)
             self.breaker.before_call(operation)

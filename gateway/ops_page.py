@@ -2,7 +2,8 @@
 
 It shows what an on-call engineer checks first: queue depths and consumers,
 dead letters, outbox lag, circuit breakers (this process's and those each
-worker reports), switches, and webhook counters.
+worker reports), the providers' rate limits we keep to and how full their
+busiest buckets are (shared by every replica), switches, and webhook counters.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from connectors.rate_limit import bucket_usage
 from gateway.providers import PROVIDERS
 from gateway.webhooks.intake import WEBHOOK_STATS
 from shared import switches
@@ -54,6 +56,8 @@ async def ops_page(request: web.Request) -> web.StreamResponse:
         "queues": await _queues(request.app),
         "outbox": await outbox.status(request.app[POOL]),
         "breakers": await _breakers(request.app),
+        "rate_limits": _declared_limits(request.app),
+        "buckets": await _buckets(request.app),
         "switches": await _switches(request.app),
         "webhooks": _webhooks(request.app),
     }
@@ -105,6 +109,26 @@ async def _breakers(app: web.Application) -> list[dict[str, Any]]:
         for instance, _provider, snapshot, updated_at in await cur.fetchall():
             rows.append({"instance": instance, **snapshot, "reported_at": updated_at})
     return rows
+
+
+def _declared_limits(app: web.Application) -> list[dict[str, Any]]:
+    return [
+        {
+            "provider": limit.provider,
+            "operation": limit.operation,
+            "scope": limit.scope,
+            "limit": limit.rate.limit,
+            "period_seconds": limit.rate.period_seconds,
+            "source": limit.source,
+        }
+        for limit in app[PROVIDERS].limits
+    ]
+
+
+async def _buckets(app: web.Application) -> list[dict[str, Any]]:
+    """The busiest shared rate-limit buckets of the last minute (all replicas)."""
+    providers = sorted({limit.provider for limit in app[PROVIDERS].limits})
+    return await bucket_usage(app[POOL], providers, window_seconds=60.0, limit=20)
 
 
 async def _switches(app: web.Application) -> list[switches.Switch]:

@@ -4,6 +4,10 @@ Web and worker both call `open_providers(settings)` from a `cleanup_ctx`, so
 every HTTP client is opened once per process and closed on shutdown. The
 URLs providers call back are built from `PUBLIC_WEBHOOK_BASE_URL` (what the
 load balancer exposes), never from a request's Host header.
+
+The providers' documented rate limits are counted in Postgres
+(`connectors.rate_limit.SharedLimiter`) through a small pool of their own: a
+handler calling a provider already holds a connection of the main pool.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from connectors.aggregation import (
     open_aggregation_client,
 )
 from connectors.policy import ProviderPolicy
+from connectors.rate_limit import DeclaredLimit, RateLimit, SharedLimiter
 from connectors.scheduling import (
     CalendlyClient,
     CalendlySignatureVerifier,
@@ -68,6 +73,9 @@ def sms_config(settings: Settings) -> SmsConfig:
         from_number=settings.sms_from_number,
         status_callback_url=public_url(settings, TWILIO_WEBHOOK_PATH),
         simulator_urls=simulator_urls,
+        sender_rate_limit=RateLimit(
+            limit=settings.sms_sender_messages_per_second, period_seconds=1, even=True
+        ),
     )
 
 
@@ -106,25 +114,56 @@ class Providers:
     plaid_webhooks: PlaidWebhookVerifier
     calendly_signatures: CalendlySignatureVerifier
     policies: tuple[ProviderPolicy, ...]
+    # The providers' documented limits these clients keep to (shown on /ops).
+    limits: tuple[DeclaredLimit, ...] = ()
 
 
 PROVIDERS = web.AppKey("providers", Providers)
 # Short transactions that must commit apart from a handler's own (claims before a send).
 CLAIMS_POOL = web.AppKey("claims_pool", Pool)
 CLAIMS_POOL_SIZE = 4
+# Connections for the shared rate limiter (one short statement per provider call).
+LIMITER_POOL = web.AppKey("limiter_pool", Pool)
+LIMITER_POOL_SIZE = 4
 
 
 @asynccontextmanager
 async def open_providers(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    limiter_pool: Pool | None = None,
 ) -> AsyncIterator[Providers]:
-    """Every connector with its own HTTP client, closed when the block ends."""
-    async with AsyncExitStack() as stack:
-        sms = await stack.enter_async_context(
-            open_sms_client(sms_config(settings), app_env=settings.app_env, transport=transport)
+    """Every connector with its own HTTP client, closed when the block ends.
+
+    With `limiter_pool`, provider limits are shared with every replica through Postgres;
+    without it each process counts its own calls.
+    """
+
+    def policy(provider: str, config: SmsConfig | AggregationConfig) -> ProviderPolicy | None:
+        if limiter_pool is None:
+            return None
+        return ProviderPolicy(
+            provider, config.policy, limiter=SharedLimiter(limiter_pool, provider)
         )
+
+    async with AsyncExitStack() as stack:
+        sms_settings = sms_config(settings)
+        sms = await stack.enter_async_context(
+            open_sms_client(
+                sms_settings,
+                app_env=settings.app_env,
+                transport=transport,
+                policy=policy("twilio", sms_settings),
+            )
+        )
+        aggregation_settings = aggregation_config(settings)
         aggregation = await stack.enter_async_context(
-            open_aggregation_client(aggregation_config(settings), transport=transport)
+            open_aggregation_client(
+                aggregation_settings,
+                transport=transport,
+                policy=policy("plaid", aggregation_settings),
+            )
         )
         scheduling = await stack.enter_async_context(
             open_scheduling_client(scheduling_config(settings), transport=transport)
@@ -139,14 +178,27 @@ async def open_providers(
             plaid_webhooks=PlaidWebhookVerifier(aggregation.get_webhook_verification_key),
             calendly_signatures=CalendlySignatureVerifier(settings.scheduling_webhook_signing_key),
             policies=(sms.policy, aggregation.policy, scheduling.policy),
+            limits=(*sms.declared_limits(), *aggregation.declared_limits()),
         )
 
 
 async def providers_context(app: web.Application) -> AsyncIterator[None]:
-    """`cleanup_ctx`: open the connectors for this app, close them on shutdown."""
-    async with open_providers(app[SETTINGS]) as providers:
-        app[PROVIDERS] = providers
-        yield
+    """`cleanup_ctx`: open the connectors (and the limiter's pool), close them on shutdown."""
+    settings = app[SETTINGS]
+    pool = await create_pool(
+        settings.database_url.get_secret_value(),
+        max_size=LIMITER_POOL_SIZE,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        application_name="origin-gateway-rate-limits",
+    )
+    app[LIMITER_POOL] = pool
+    try:
+        async with open_providers(settings, limiter_pool=pool) as providers:
+            app[PROVIDERS] = providers
+            yield
+    finally:
+        pool.close()
+        await pool.wait_closed()
 
 
 async def claims_pool_context(app: web.Application) -> AsyncIterator[None]:

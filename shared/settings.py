@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # A message `sent` this long without a final status report is looked up by its sid (status
     # callbacks are posted once; one that met an outage is lost). Asked again after as long.
     sms_status_reconcile_after_seconds: int = Field(default=900, ge=15)
+    # Message segments per second the sender may send, shared by every worker: Twilio's 1 for
+    # a US long code; raise it for a toll-free number (3) or short code (100).
+    sms_sender_messages_per_second: int = Field(default=1, ge=1, le=1000)
     aggregation_base_url: str = "http://127.0.0.1:8090"
     aggregation_client_id: str = "simulator-plaid-client-id"
     aggregation_secret: SecretStr = SecretStr("simulator-plaid-secret")

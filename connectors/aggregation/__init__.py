@@ -4,10 +4,10 @@ Public API:
 
 - `AggregationConfig(client_id, secret: SecretStr, base_url="https://sandbox.plaid.com",
   client_name="Origin", language="en", country_codes=("US",), products=("transactions",),
-  webhook_url=None, balance_refresh_limit=RateLimit(limit=5, period_seconds=60),
+  webhook_url=None, item_rate_limits={operation: RateLimit}, client_rate_limits={...},
   sync_page_size=500, max_sync_restarts=3, http=HttpSettings(), policy=PolicySettings())`
-- `PlaidClient(http: httpx.AsyncClient, config, *, policy=None, balance_limiter=None,
-  clock=time.monotonic)`:
+- `PlaidClient(http: httpx.AsyncClient, config, *, policy=None)`
+  (`declared_limits()` for ops):
   `create_link_token(client_user_id, *, redirect_uri=None) -> LinkToken`,
   `exchange_public_token(public_token) -> ItemAccess`,
   `get_balances(access_token: SecretStr, *, account_ids=None) -> list[Account]`,

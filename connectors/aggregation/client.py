@@ -3,9 +3,11 @@
 Every endpoint is a JSON `POST`; credentials travel in the `PLAID-CLIENT-ID`
 and `PLAID-SECRET` headers (never in a body that could be logged). Errors
 are read from the body's `error_type` / `error_code` rather than the status
-alone. Balance refreshes are limited per linked login (5 a minute by
-default): beyond that the call raises `RateLimited` with the wait, so the
-job re-queues.
+alone. Plaid's published rate limits are kept per linked login (Item) and
+per client (`AggregationConfig.item_rate_limits`, `client_rate_limits`;
+shared by every replica when the policy has a shared limiter): beyond a
+per-Item limit the call raises `RateLimited` with the wait, so the job
+re-queues.
 
 `sync_transactions` pages with the cursor while `has_more`; when the provider
 reports `TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION` it throws the pages
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,13 +53,13 @@ from connectors.http import (
     read_model,
 )
 from connectors.policy import ProviderPolicy
-from connectors.rate_limit import RateLimiter
-from connectors.retry import Clock
+from connectors.rate_limit import DeclaredLimit, Quota
 
 log = logging.getLogger(__name__)
 
 PROVIDER = "plaid"
 SYNC_MUTATION = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+LIMITS_SOURCE = "plaid.com/docs/errors/rate-limit-exceeded (Production)"
 _AUTH_CODES = frozenset(
     {"INVALID_API_KEYS", "UNAUTHORIZED_ENVIRONMENT", "UNAUTHORIZED_ROUTE_ACCESS"}
 )
@@ -136,22 +137,47 @@ class PlaidClient:
         config: AggregationConfig,
         *,
         policy: ProviderPolicy | None = None,
-        balance_limiter: RateLimiter | None = None,
-        clock: Clock = time.monotonic,
     ) -> None:
         self.config = config
         self.policy = policy or ProviderPolicy(PROVIDER, config.policy)
-        self.balance_limiter = balance_limiter or RateLimiter(
-            PROVIDER, config.balance_refresh_limit, clock=clock
-        )
         self._http = ProviderHttp(http, provider=PROVIDER, settings=config.http, classify=_classify)
         self._base = config.base_url.rstrip("/")
 
     def __repr__(self) -> str:
         return f"PlaidClient(base_url={self.config.base_url!r})"
 
+    def _quotas(self, operation: str, access_token: SecretStr | None) -> list[Quota]:
+        quotas = []
+        per_item = self.config.item_rate_limits.get(operation)
+        if per_item is not None and access_token is not None:
+            bucket = f"{operation}:item:{_login_key(access_token)}"
+            quotas.append(Quota(bucket, per_item, max_wait=0.0))
+        per_client = self.config.client_rate_limits.get(operation)
+        if per_client is not None:
+            quotas.append(Quota(f"{operation}:client", per_client))
+        return quotas
+
+    def declared_limits(self) -> list[DeclaredLimit]:
+        """The provider limits this client keeps to, for the ops page."""
+        return [
+            *(
+                DeclaredLimit(PROVIDER, op, "per linked login", rate, LIMITS_SOURCE)
+                for op, rate in self.config.item_rate_limits.items()
+            ),
+            *(
+                DeclaredLimit(PROVIDER, op, "per account", rate, LIMITS_SOURCE)
+                for op, rate in self.config.client_rate_limits.items()
+            ),
+        ]
+
     async def _post(
-        self, operation: str, path: str, body: dict[str, Any], *, idempotent: bool = True
+        self,
+        operation: str,
+        path: str,
+        body: dict[str, Any],
+        *,
+        idempotent: bool = True,
+        access_token: SecretStr | None = None,
     ) -> httpx.Response:
         headers = {
             "PLAID-CLIENT-ID": self.config.client_id,
@@ -163,7 +189,12 @@ class PlaidClient:
                 operation, "POST", f"{self._base}{path}", json=body, headers=headers
             )
 
-        return await self.policy.run(operation, attempt, idempotent=idempotent)
+        return await self.policy.run(
+            operation,
+            attempt,
+            idempotent=idempotent,
+            quotas=self._quotas(operation, access_token),
+        )
 
     async def create_link_token(
         self, client_user_id: str, *, redirect_uri: str | None = None
@@ -202,11 +233,12 @@ class PlaidClient:
     ) -> list[Account]:
         """`/accounts/balance/get`: real-time balances, limited per linked login."""
         operation = "accounts.balance.get"
-        await self.balance_limiter.acquire(operation, _login_key(access_token))
         body: dict[str, Any] = {"access_token": access_token.get_secret_value()}
         if account_ids:
             body["options"] = {"account_ids": list(account_ids)}
-        response = await self._post(operation, "/accounts/balance/get", body)
+        response = await self._post(
+            operation, "/accounts/balance/get", body, access_token=access_token
+        )
         return read_model(response, _Balances, PROVIDER, operation).accounts
 
     async def get_institution_name(self, access_token: SecretStr) -> str | None:
@@ -216,7 +248,10 @@ class PlaidClient:
         """
         operation = "item.get"
         response = await self._post(
-            operation, "/item/get", {"access_token": access_token.get_secret_value()}
+            operation,
+            "/item/get",
+            {"access_token": access_token.get_secret_value()},
+            access_token=access_token,
         )
         institution_id = read_model(response, _Item, PROVIDER, operation).item.institution_id
         if not institution_id:
@@ -267,7 +302,9 @@ class PlaidClient:
             }
             if page_cursor is not None:
                 body["cursor"] = page_cursor
-            response = await self._post(operation, "/transactions/sync", body)
+            response = await self._post(
+                operation, "/transactions/sync", body, access_token=access_token
+            )
             page = read_model(response, TransactionsSyncPage, PROVIDER, operation)
             pages += 1
             added.extend(page.added)

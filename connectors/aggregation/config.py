@@ -23,8 +23,26 @@ class AggregationConfig(BaseModel):
     products: tuple[str, ...] = ("transactions",)
     # Where the provider sends item and transactions webhooks (our public gateway URL).
     webhook_url: str | None = None
-    # Balance refreshes per linked login (Item); beyond this the call surfaces RateLimited.
-    balance_refresh_limit: RateLimit = RateLimit(limit=5, period_seconds=60)
+    # Plaid's published limits (Production, plaid.com/docs/errors/rate-limit-exceeded), by
+    # operation. Per Item (one linked login): beyond them a call surfaces RateLimited at once,
+    # so the job re-queues instead of holding a worker for up to a minute.
+    item_rate_limits: dict[str, RateLimit] = Field(
+        default_factory=lambda: {
+            "accounts.balance.get": RateLimit(limit=5, period_seconds=60),
+            "item.get": RateLimit(limit=15, period_seconds=60),
+            "transactions.sync": RateLimit(limit=50, period_seconds=60),
+        }
+    )
+    # Per client (our whole Plaid account, every replica): a call waits up to the policy's
+    # `max_rate_wait_seconds` for a slot.
+    client_rate_limits: dict[str, RateLimit] = Field(
+        default_factory=lambda: {
+            "accounts.balance.get": RateLimit(limit=1_200, period_seconds=60),
+            "item.get": RateLimit(limit=5_000, period_seconds=60),
+            "institutions.get_by_id": RateLimit(limit=400, period_seconds=60),
+            "transactions.sync": RateLimit(limit=2_500, period_seconds=60),
+        }
+    )
     sync_page_size: int = Field(default=500, ge=1, le=500)
     # How many times one sync restarts after the data changed under its pagination.
     max_sync_restarts: int = Field(default=3, ge=0)

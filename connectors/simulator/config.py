@@ -40,6 +40,13 @@ class SimulatorConfig(BaseSettings):
     # Scripted recipients: messages to these numbers end failed / undelivered.
     sms_failed_numbers: frozenset[str] = frozenset({"+15005550001"})
     sms_undelivered_numbers: frozenset[str] = frozenset({"+15005550002"})
+    # Refused at send time as Twilio does: 21610 (recipient replied STOP), 21614 (not a mobile).
+    sms_unsubscribed_numbers: frozenset[str] = frozenset({"+15005550004"})
+    sms_not_mobile_numbers: frozenset[str] = frozenset({"+15005550009"})
+    # Messages per second one sender may send; more in any 1 s window answer 429 / 20429.
+    # Off by default (Twilio itself queues beyond a sender's rate); the backlog benchmark sets it
+    # so an overshoot of our own limiter shows as 429s.
+    sms_sender_limit_per_second: int | None = Field(default=None, ge=1)
     # Pause between two status callbacks of one message.
     sms_status_delay_seconds: float = Field(default=0.2, ge=0, le=60)
 

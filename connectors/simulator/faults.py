@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+GARBLE = web.RequestKey("simulator_garble", bool)
 # Never faulted: the simulator's own controls and its health check.
 EXEMPT_PREFIXES = ("/_admin",)
 
@@ -41,6 +42,8 @@ class FaultRule(BaseModel):
     latency_ms: int = Field(default=0, ge=0, le=120_000)
     # Hold the request without answering (the caller's timeout fires).
     hang: bool = False
+    # Let the provider act on the request, then cut its answer short (unreadable JSON).
+    garble: bool = False
     # Only the first `times` matching requests are affected, then the rule is spent.
     times: int | None = Field(default=None, ge=1)
 
@@ -117,13 +120,17 @@ class FaultInjector:
         rule, count = selected
         if rule.latency_ms:
             await self._sleep(rule.latency_ms / 1000)
+        if rule.garble:
+            count.injected += 1
+            request[GARBLE] = True
+            return None
         if rule.hang:
             count.injected += 1
             await self._sleep(self.max_hang_seconds)
-            return _fault_response(503, None)
+            return _fault_response(503, None, request.path)
         if self._random.random() < rule.error_rate:
             count.injected += 1
-            return _fault_response(rule.status, rule.retry_after_seconds)
+            return _fault_response(rule.status, rule.retry_after_seconds, request.path)
         return None
 
     async def _sleep(self, seconds: float) -> None:
@@ -134,9 +141,39 @@ class FaultInjector:
             pass
 
 
-def _fault_response(status: int, retry_after: int | None) -> web.Response:
+def _fault_body(path: str, status: int) -> dict[str, object]:
+    """The injected failure in the error shape of the provider whose path it is."""
+    message = "fault injected by the provider simulator"
+    if path.startswith("/2010-04-01"):  # Twilio's REST error
+        number = 20429 if status == 429 else 20500 if status >= 500 else 20001
+        more_info = f"https://www.twilio.com/docs/errors/{number}"
+        return {"code": number, "message": message, "more_info": more_info, "status": status}
+    if path.startswith(("/webhook_subscriptions", "/users", "/organizations")):  # Calendly
+        title = "Too Many Requests" if status == 429 else "Internal Server Error"
+        return {"title": title, "message": message}
+    # Plaid's error object
+    error_type, code = (
+        ("RATE_LIMIT_EXCEEDED", "RATE_LIMIT")
+        if status == 429
+        else ("API_ERROR", "INTERNAL_SERVER_ERROR")
+        if status >= 500
+        else ("INVALID_REQUEST", "INVALID_FIELD")
+    )
+    return {
+        "display_message": None,
+        "documentation_url": f"https://plaid.com/docs/errors/#{code.lower()}",
+        "error_code": code,
+        "error_message": message,
+        "error_type": error_type,
+        "request_id": "simulatorfault1",
+        "status": status,
+        "suggested_action": None,
+    }
+
+
+def _fault_response(status: int, retry_after: int | None, path: str = "/") -> web.Response:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    body = {"status": status, "message": "fault injected by the provider simulator"}
+    body = _fault_body(path, status)
     return web.Response(
         status=status, text=json.dumps(body), content_type="application/json", headers=headers
     )
@@ -150,6 +187,11 @@ def fault_middleware(injector: FaultInjector) -> Middleware:
         response = await injector.apply(request)
         if response is not None:
             return response
-        return await handler(request)
+        answered = await handler(request)
+        if request.get(GARBLE):
+            return web.Response(
+                status=answered.status, body=b'{"sid": "SM', content_type="application/json"
+            )
+        return answered
 
     return middleware

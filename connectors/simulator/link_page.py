@@ -17,7 +17,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from connectors.simulator import seed_data
-from connectors.simulator.plaid import PLAID, LinkSession, link_item
+from connectors.simulator.plaid import PLAID, LinkSession, PlaidError, link_item
 
 
 def _session(request: web.Request, token: str) -> LinkSession:
@@ -41,7 +41,16 @@ async def complete(request: web.Request) -> web.StreamResponse:
     bank = seed_data.institution(str(form.get("institution_id", "")))
     if bank is None:
         raise web.HTTPBadRequest(text="Choose one of the listed institutions.")
-    public_token = link_item(request.app, bank, session.webhook)
+    try:
+        public_token = link_item(
+            request.app,
+            bank,
+            session.webhook,
+            username=str(form.get("username", "")),
+            password=str(form.get("password", "")),
+        )
+    except PlaidError as exc:
+        raise web.HTTPBadRequest(text=f"The bank refused the sign-in ({exc.error_code}).") from None
     if session.redirect_uri:
         query = urlencode({"public_token": public_token, "institution_id": bank.institution_id})
         separator = "&" if urlsplit(session.redirect_uri).query else "?"

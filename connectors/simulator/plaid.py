@@ -8,6 +8,14 @@ endpoint `/_admin/plaid/items/{item_id}/mutation_during_pagination` makes the
 next mid-pagination call fail with `TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`.
 `SYNC_UPDATES_AVAILABLE` webhooks are signed as a `Plaid-Verification` ES256
 JWT whose key `/webhook_verification_key/get` serves.
+
+Fidelity to the real Sandbox: its documented institutions (`ins_109508`, ...)
+and test credentials (`user_good` / `pass_good`; a password `error_<CODE>`
+fails linking with that Item error); `/sandbox/item/reset_login` puts an Item
+in `ITEM_LOGIN_REQUIRED` (data calls then answer that error, and an ITEM
+`ERROR` webhook is sent); the per-Item rate limits of Plaid's published table
+answer 429 `RATE_LIMIT_EXCEEDED` (with a `Retry-After` the real API does not
+promise). Shapes are checked against the official SDK in tests/contract_providers.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ import binascii
 import hmac
 import json
 import random
+import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,12 +51,46 @@ PRODUCTS = ["transactions"]
 class PlaidError(Exception):
     """An error Plaid would answer with; turned into its error object by `_handle`."""
 
-    def __init__(self, status: int, error_type: str, error_code: str, message: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        error_type: str,
+        error_code: str,
+        message: str,
+        *,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
         self.error_code = error_code
         self.message = message
+        self.retry_after = retry_after
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        """Plaid's error object."""
+        return {
+            "display_message": None,
+            "documentation_url": f"https://plaid.com/docs/errors/#{self.error_code.lower()}",
+            "error_code": self.error_code,
+            "error_code_reason": None,
+            "error_message": self.message,
+            "error_type": self.error_type,
+            "request_id": request_id,
+            "status": self.status,
+            "suggested_action": None,
+        }
+
+
+# Per-Item limits of Plaid's published rate-limit table (Production), by endpoint:
+# (requests, per seconds, error code). plaid.com/docs/errors/rate-limit-exceeded
+ITEM_RATE_LIMITS: dict[str, tuple[int, float, str]] = {
+    "/accounts/balance/get": (5, 60.0, "BALANCE_LIMIT"),
+    "/accounts/get": (15, 60.0, "ACCOUNTS_LIMIT"),
+    "/item/get": (15, 60.0, "ITEM_GET_LIMIT"),
+    "/transactions/sync": (50, 60.0, "TRANSACTIONS_SYNC_LIMIT"),
+}
+LOGIN_REQUIRED = "ITEM_LOGIN_REQUIRED"
 
 
 @dataclass
@@ -71,14 +115,19 @@ class Item:
     accounts: list[Account]
     updates: list[tuple[str, Transaction]] = field(default_factory=list)
     mutation_failures: int = 0
+    # Plaid's error object while the Item is in an error state (e.g. ITEM_LOGIN_REQUIRED).
+    error: dict[str, Any] | None = None
+    # Request times per endpoint, for the per-Item rate limits.
+    calls: dict[str, deque[float]] = field(default_factory=dict)
 
     def as_plaid(self) -> dict[str, Any]:
         return {
             "available_products": ["balance"],
             "billed_products": PRODUCTS,
             "consent_expiration_time": None,
-            "error": None,
+            "error": self.error,
             "institution_id": self.institution.institution_id,
+            "institution_name": self.institution.name,
             "item_id": self.item_id,
             "products": PRODUCTS,
             "update_type": "background",
@@ -149,6 +198,7 @@ def _institution(body: dict[str, Any]) -> Institution:
 
 
 def _item(request: web.Request, body: dict[str, Any]) -> Item:
+    """The Item behind the body's access token, counted against its per-Item rate limit."""
     item = request.app[PLAID].items.get(str(body.get("access_token", "")))
     if item is None:
         raise PlaidError(
@@ -157,7 +207,48 @@ def _item(request: web.Request, body: dict[str, Any]) -> Item:
             "INVALID_ACCESS_TOKEN",
             "provided access token is in an invalid format",
         )
+    _throttle(item, request.path)
     return item
+
+
+def _working_item(request: web.Request, body: dict[str, Any]) -> Item:
+    """An Item whose data can be read: one in an error state answers that error."""
+    item = _item(request, body)
+    if item.error is not None:
+        raise PlaidError(
+            400, "ITEM_ERROR", str(item.error["error_code"]), str(item.error["error_message"])
+        )
+    return item
+
+
+def _throttle(item: Item, path: str) -> None:
+    limit = ITEM_RATE_LIMITS.get(path)
+    if limit is None:
+        return
+    count, period, code = limit
+    now = time.monotonic()
+    calls = item.calls.setdefault(path, deque())
+    while calls and calls[0] <= now - period:
+        calls.popleft()
+    if len(calls) >= count:
+        raise PlaidError(
+            429,
+            "RATE_LIMIT_EXCEEDED",
+            code,
+            "rate limit exceeded for attempts to access this item. please try again later",
+            retry_after=max(1, int(calls[0] + period - now + 0.999)),
+        )
+    calls.append(now)
+
+
+def _login_error(code: str) -> dict[str, Any]:
+    messages = {
+        LOGIN_REQUIRED: "the login details of this item have changed (credentials, MFA, or"
+        " required user action) and a user login is required to update this information.",
+    }
+    return PlaidError(
+        400, "ITEM_ERROR", code, messages.get(code, f"the item could not be linked ({code})")
+    ).body(request_id="")
 
 
 def _link_page_url(request: web.Request, link_token: str) -> str:
@@ -200,8 +291,30 @@ async def create_link_token(request: web.Request) -> web.Response:
     return plaid_json.json_response(created)
 
 
-def link_item(app: web.Application, bank: Institution, webhook: str | None) -> str:
+def check_credentials(username: str, password: str) -> None:
+    """Plaid's Sandbox credentials: `user_good` / `pass_good`, or `error_<CODE>` to fail."""
+    if username == seed_data.SANDBOX_USERNAME and password.startswith("error_"):
+        code = password.removeprefix("error_")
+        raise PlaidError(400, "ITEM_ERROR", code, f"the item could not be linked ({code})")
+    if (username, password) != (seed_data.SANDBOX_USERNAME, seed_data.SANDBOX_PASSWORD):
+        raise PlaidError(
+            400,
+            "ITEM_ERROR",
+            "INVALID_CREDENTIALS",
+            "the provided credentials were not correct",
+        )
+
+
+def link_item(
+    app: web.Application,
+    bank: Institution,
+    webhook: str | None,
+    *,
+    username: str = seed_data.SANDBOX_USERNAME,
+    password: str = seed_data.SANDBOX_PASSWORD,
+) -> str:
     """Create an item at `bank` with seeded accounts and history; return its public token."""
+    check_credentials(username, password)
     config = app[CONFIG]
     rng = app[RANDOM]
     accounts = seed_data.make_accounts(rng, bank)
@@ -248,7 +361,7 @@ async def exchange_public_token(request: web.Request) -> web.Response:
 async def get_balances(request: web.Request) -> web.Response:
     """`/accounts/balance/get` (and `/accounts/get`): the item's accounts with balances."""
     body = await _body(request)
-    item = _item(request, body)
+    item = _working_item(request, body)
     wanted = (body.get("options") or {}).get("account_ids")
     accounts = [a for a in item.accounts if not wanted or a.account_id in wanted]
     return plaid_json.json_response(
@@ -274,10 +387,11 @@ async def get_institution_by_id(request: web.Request) -> web.Response:
     return plaid_json.json_response(
         {
             "institution": {
-                "country_codes": ["US"],
+                "connection_availability": "SUPPORTED",
+                "country_codes": list(bank.country_codes),
                 "institution_id": bank.institution_id,
                 "name": bank.name,
-                "oauth": False,
+                "oauth": bank.oauth,
                 "products": ["balance", *PRODUCTS],
                 "routing_numbers": [],
             },
@@ -308,7 +422,7 @@ def _decode_cursor(item: Item, cursor: str) -> int:
 async def sync_transactions(request: web.Request) -> web.Response:
     """`/transactions/sync`: the updates after `cursor`, at most `count`, with `has_more`."""
     body = await _body(request)
-    item = _item(request, body)
+    item = _working_item(request, body)
     cursor = str(body.get("cursor") or "")
     count = int(body.get("count") or SYNC_DEFAULT_COUNT)
     if not 1 <= count <= SYNC_MAX_COUNT:
@@ -362,59 +476,118 @@ async def sandbox_create_public_token(request: web.Request) -> web.Response:
     """`/sandbox/public_token/create`: link an item without the link page (tests use it)."""
     body = await _body(request)
     bank = _institution(body)
-    webhook = (body.get("options") or {}).get("webhook")
-    public_token = link_item(request.app, bank, webhook)
+    options = body.get("options") or {}
+    public_token = link_item(
+        request.app,
+        bank,
+        options.get("webhook"),
+        username=str(options.get("override_username") or seed_data.SANDBOX_USERNAME),
+        password=str(options.get("override_password") or seed_data.SANDBOX_PASSWORD),
+    )
     return plaid_json.json_response(
         {"public_token": public_token, "request_id": _request_id(request.app[RANDOM])}
     )
 
 
+# Item webhooks `/sandbox/item/fire_webhook` can send, besides SYNC_UPDATES_AVAILABLE.
+ITEM_WEBHOOK_CODES = frozenset(
+    {"ERROR", "LOGIN_REPAIRED", "PENDING_DISCONNECT", "PENDING_EXPIRATION",
+     "USER_PERMISSION_REVOKED"}
+)  # fmt: skip
+
+
 async def sandbox_fire_webhook(request: web.Request) -> web.Response:
-    """`/sandbox/item/fire_webhook`: new transactions arrive, then `SYNC_UPDATES_AVAILABLE`."""
+    """`/sandbox/item/fire_webhook`: `SYNC_UPDATES_AVAILABLE` (after new transactions) or an
+    ITEM webhook (`ERROR` also puts the Item in `ITEM_LOGIN_REQUIRED`, `LOGIN_REPAIRED` clears it).
+    """
     body = await _body(request)
     item = _item(request, body)
-    code = body.get("webhook_code", "SYNC_UPDATES_AVAILABLE")
-    if code != "SYNC_UPDATES_AVAILABLE":
-        raise PlaidError(
-            400, "INVALID_INPUT", "INVALID_FIELD", "only SYNC_UPDATES_AVAILABLE is simulated"
+    code = str(body.get("webhook_code", "SYNC_UPDATES_AVAILABLE"))
+    if code == "SYNC_UPDATES_AVAILABLE":
+        new = seed_data.make_transactions(
+            request.app[RANDOM], item.accounts[:1], 3, datetime.now(UTC).date()
         )
-    new = seed_data.make_transactions(
-        request.app[RANDOM], item.accounts[:1], 3, datetime.now(UTC).date()
-    )
-    item.updates.extend(("added", t) for t in new)
-    _send_sync_updates_available(request.app, item)
+        item.updates.extend(("added", t) for t in new)
+        _send_sync_updates_available(request.app, item)
+    elif code in ITEM_WEBHOOK_CODES:
+        if code == "ERROR":
+            item.error = _login_error(LOGIN_REQUIRED)
+        elif code == "LOGIN_REPAIRED":
+            item.error = None
+        _send_item_webhook(request.app, item, code)
+    else:
+        raise PlaidError(
+            400,
+            "INVALID_INPUT",
+            "INVALID_FIELD",
+            "webhook_code must be SYNC_UPDATES_AVAILABLE or one of "
+            + ", ".join(sorted(ITEM_WEBHOOK_CODES)),
+        )
     return plaid_json.json_response(
         {"request_id": _request_id(request.app[RANDOM]), "webhook_fired": True}
     )
 
 
+async def sandbox_reset_login(request: web.Request) -> web.Response:
+    """`/sandbox/item/reset_login`: force the Item into `ITEM_LOGIN_REQUIRED` (ITEM ERROR sent)."""
+    item = _item(request, await _body(request))
+    item.error = _login_error(LOGIN_REQUIRED)
+    _send_item_webhook(request.app, item, "ERROR")
+    return plaid_json.json_response(
+        {"request_id": _request_id(request.app[RANDOM]), "reset_login": True}
+    )
+
+
 def _send_sync_updates_available(app: web.Application, item: Item) -> None:
-    config = app[CONFIG]
-    if not item.webhook:
-        return
-    body = json.dumps(
+    _send_webhook(
+        app,
+        item,
         {
-            "environment": config.plaid_environment,
+            "environment": app[CONFIG].plaid_environment,
             "historical_update_complete": True,
             "initial_update_complete": True,
             "item_id": item.item_id,
             "webhook_code": "SYNC_UPDATES_AVAILABLE",
             "webhook_type": "TRANSACTIONS",
         },
-        indent=2,
-    ).encode()
+    )
+
+
+def _send_item_webhook(app: web.Application, item: Item, code: str) -> None:
+    payload: dict[str, Any] = {
+        "environment": app[CONFIG].plaid_environment,
+        "item_id": item.item_id,
+        "webhook_code": code,
+        "webhook_type": "ITEM",
+    }
+    if code in ("ERROR", "USER_PERMISSION_REVOKED"):
+        payload["error"] = item.error or _login_error("ACCESS_NOT_GRANTED")
+    if code == "PENDING_EXPIRATION":
+        expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+        payload["consent_expiration_time"] = expires.isoformat().replace("+00:00", "Z")
+    if code == "PENDING_DISCONNECT":
+        payload["reason"] = "INSTITUTION_MIGRATION"
+        disconnects = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+        payload["disconnect_time"] = disconnects.isoformat().replace("+00:00", "Z")
+    _send_webhook(app, item, payload)
+
+
+def _send_webhook(app: web.Application, item: Item, payload: dict[str, Any]) -> None:
+    if not item.webhook:
+        return
+    body = json.dumps(payload, indent=2).encode()
     headers = {
         "Content-Type": "application/json",
         "Plaid-Verification": app[PLAID].keys.sign(body),
     }
     sender = app[WEBHOOKS]
-    sender.spawn(_deliver(sender, item.webhook, body, headers))
+    sender.spawn(_deliver(sender, item.webhook, str(payload["webhook_code"]), body, headers))
 
 
-async def _deliver(sender: WebhookSender, url: str, body: bytes, headers: dict[str, str]) -> None:
-    await sender.post(
-        provider="plaid", kind="SYNC_UPDATES_AVAILABLE", url=url, body=body, headers=headers
-    )
+async def _deliver(
+    sender: WebhookSender, url: str, kind: str, body: bytes, headers: dict[str, str]
+) -> None:
+    await sender.post(provider="plaid", kind=kind, url=url, body=body, headers=headers)
 
 
 async def rotate_key(request: web.Request) -> web.Response:
@@ -438,18 +611,12 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except PlaidError as exc:
-        return plaid_json.json_response(
-            {
-                "display_message": None,
-                "documentation_url": f"https://plaid.com/docs/errors/#{exc.error_code.lower()}",
-                "error_code": exc.error_code,
-                "error_message": exc.message,
-                "error_type": exc.error_type,
-                "request_id": _request_id(request.app[RANDOM]),
-                "suggested_action": None,
-            },
-            status=exc.status,
+        response = plaid_json.json_response(
+            exc.body(_request_id(request.app[RANDOM])), status=exc.status
         )
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
 
 def setup(app: web.Application) -> None:
@@ -467,6 +634,7 @@ def setup(app: web.Application) -> None:
         "/webhook_verification_key/get": get_verification_key,
         "/sandbox/public_token/create": sandbox_create_public_token,
         "/sandbox/item/fire_webhook": sandbox_fire_webhook,
+        "/sandbox/item/reset_login": sandbox_reset_login,
     }
     for path, handler in routes.items():
         app.router.add_post(path, handler)

@@ -25,13 +25,27 @@ class Institution:
 
     institution_id: str
     name: str
+    oauth: bool = False
+    country_codes: tuple[str, ...] = ("US",)
 
 
+# Plaid's documented Sandbox-only institutions (plaid.com/docs/sandbox/institutions), so code
+# and tests written against the simulator use the ids the real Sandbox accepts.
 INSTITUTIONS = (
-    Institution("ins_sim_101", "Platypus Savings Bank"),
-    Institution("ins_sim_102", "Tartan Credit Union"),
-    Institution("ins_sim_103", "Houndstooth National"),
+    Institution("ins_109508", "First Platypus Bank"),
+    Institution("ins_130016", "First Platypus Balance Bank"),
+    Institution("ins_109509", "First Gingham Credit Union"),
+    Institution("ins_109510", "Tattersall Federal Credit Union"),
+    Institution("ins_109511", "Tartan Bank"),
+    Institution("ins_109512", "Houndstooth Bank"),
+    Institution("ins_43", "Tartan-Dominion Bank of Canada", country_codes=("CA",)),
+    Institution("ins_127287", "Platypus OAuth Bank", oauth=True),
 )
+
+# Plaid's Sandbox test credentials (plaid.com/docs/sandbox/test-credentials): `user_good` with
+# `pass_good` links; a password `error_<ERROR_CODE>` makes linking fail with that Item error.
+SANDBOX_USERNAME = "user_good"
+SANDBOX_PASSWORD = "pass_good"  # noqa: S105 - Plaid's public Sandbox test password
 
 _MERCHANTS = (
     ("Corner Coffee", "FOOD_AND_DRINK", "FOOD_AND_DRINK_COFFEE", "in store"),
@@ -87,7 +101,8 @@ class Account:
             "mask": self.mask,
             "name": self.name,
             "official_name": self.official_name,
-            "persistent_account_id": None,
+            # No `persistent_account_id`: Plaid sends it only for institutions that use
+            # tokenized account numbers, and then as a string, never null.
             "subtype": self.subtype,
             "type": self.type,
         }
@@ -123,13 +138,31 @@ class Transaction:
             "date": self.day.isoformat(),
             "datetime": None,
             "iso_currency_code": "USD",
-            "location": {},
+            "location": {
+                "address": None,
+                "city": None,
+                "country": None,
+                "lat": None,
+                "lon": None,
+                "postal_code": None,
+                "region": None,
+                "store_number": None,
+            },
             "logo_url": None,
             "merchant_entity_id": None,
             "merchant_name": self.name,
             "name": self.name.upper(),
             "payment_channel": self.channel,
-            "payment_meta": {},
+            "payment_meta": {
+                "by_order_of": None,
+                "payee": None,
+                "payer": None,
+                "payment_method": None,
+                "payment_processor": None,
+                "ppd_id": None,
+                "reason": None,
+                "reference_number": None,
+            },
             "pending": self.pending,
             "pending_transaction_id": None,
             "personal_finance_category": {

@@ -8,7 +8,10 @@ status; then, after small delays, the simulator posts form-encoded status
 callbacks signed with `X-Twilio-Signature` to the `StatusCallback` URL:
 `sent` then `delivered`, or `failed` / `sent` then `undelivered` for the
 scripted numbers of the config. Every message is recorded for
-`GET /_admin/sms`.
+`GET /_admin/sms` (with the time it arrived), as are the sends refused for a
+sender going over `sms_sender_limit_per_second` (429, error 20429). Errors have
+Twilio's REST error shape (`code`, `message`, `more_info`, `status`); checked
+against the official SDK in tests/contract_providers.
 
 `GET .../Messages.json` is Twilio's "Read multiple Message resources": filters
 `To`, `From`, `DateSent` / `DateSent<` / `DateSent>` (GMT, date-granular: on,
@@ -26,6 +29,8 @@ import base64
 import binascii
 import hmac
 import re
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
@@ -62,6 +67,8 @@ class Message:
     sent: datetime | None = None
     updated: datetime = field(init=False)
     error_code: str | None = None
+    # When the request arrived (epoch seconds), for measuring the rate a sender achieved.
+    received_at: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
         self.updated = self.created
@@ -95,9 +102,26 @@ class Message:
 
 @dataclass
 class TwilioState:
-    """Every message sent through the simulator, oldest first."""
+    """Every message sent through the simulator, oldest first, and the sends it throttled."""
 
     messages: list[Message] = field(default_factory=list)
+    throttled: int = 0
+    # Arrival times per sender within the last second, for `sms_sender_limit_per_second`.
+    recent: dict[str, deque[float]] = field(default_factory=dict)
+
+    def over_limit(self, sender: str, limit: int | None) -> bool:
+        """Count a send for `sender`; True (and not counted) when it exceeds `limit` per second."""
+        if limit is None:
+            return False
+        now = time.monotonic()
+        window = self.recent.setdefault(sender, deque())
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= limit:
+            self.throttled += 1
+            return True
+        window.append(now)
+        return False
 
     def find(self, sid: str) -> Message | None:
         return next((m for m in self.messages if m.sid == sid), None)
@@ -143,6 +167,7 @@ def _check_account(request: web.Request) -> web.Response | None:
 
 async def create_message(request: web.Request) -> web.Response:
     """`POST .../Messages.json`: record the message, answer `queued`, start its progression."""
+    arrived = time.time()
     refused = _check_account(request)
     if refused is not None:
         return refused
@@ -163,6 +188,12 @@ async def create_message(request: web.Request) -> web.Response:
     if len(body) > 1600:
         return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
     config = request.app[CONFIG]
+    if to in config.sms_unsubscribed_numbers:
+        return _error(400, 21610, "Attempt to send to unsubscribed recipient")
+    if to in config.sms_not_mobile_numbers:
+        return _error(400, 21614, f"'To' number {to} is not a valid mobile number")
+    if request.app[TWILIO].over_limit(sender or service or "", config.sms_sender_limit_per_second):
+        return _error(429, 20429, "Too Many Requests")
     message = Message(
         sid="SM" + f"{request.app[RANDOM].getrandbits(128):032x}",
         account_sid=config.twilio_account_sid,
@@ -172,6 +203,7 @@ async def create_message(request: web.Request) -> web.Response:
         body=body,
         status_callback=callback,
         created=datetime.now(UTC).replace(microsecond=0),
+        received_at=arrived,
     )
     request.app[TWILIO].messages.append(message)
     request.app[WEBHOOKS].spawn(_progress(message, config, request.app[WEBHOOKS]))
@@ -340,8 +372,13 @@ async def _call_back(message: Message, config: SimulatorConfig, sender: WebhookS
 async def list_sent(request: web.Request) -> web.Response:
     """`GET /_admin/sms[?to=...]`: what the simulator was asked to send, oldest first."""
     to = request.query.get("to")
-    messages = [m.resource() for m in request.app[TWILIO].messages if to is None or m.to == to]
-    return web.json_response({"messages": messages})
+    state = request.app[TWILIO]
+    messages = [
+        {**m.resource(), "received_at": m.received_at}
+        for m in state.messages
+        if to is None or m.to == to
+    ]
+    return web.json_response({"messages": messages, "throttled": state.throttled})
 
 
 def setup(app: web.Application) -> None:

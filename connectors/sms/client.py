@@ -6,7 +6,11 @@ idempotency key, so a send is retried only after failures that prove the
 request was not processed (connection refused, 429, 503), never after a
 timeout or a 500 that may already have sent the message.
 
-The environment gate (`connectors.sms.gate`) runs before every send.
+The environment gate (`connectors.sms.gate`) runs before every send. Each
+send takes one slot per message segment in its sender's bucket
+(`SmsConfig.sender_rate_limit`), shared by every replica when the policy has
+a shared limiter: Twilio queues what a sender sends beyond its rate, so a
+backlog sent faster only waits in the provider's queue, out of our sight.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from connectors.http import (
     read_model,
 )
 from connectors.policy import ProviderPolicy
+from connectors.rate_limit import DeclaredLimit, Quota
 from connectors.sms.config import SmsConfig
 from connectors.sms.gate import SmsGate
 from connectors.sms.models import ListedMessage, SentMessage
@@ -38,6 +43,13 @@ from shared.settings import AppEnv
 PROVIDER = "twilio"
 # Pages followed by one `list_messages` call at most (a runaway `next_page_uri` stops here).
 MAX_LIST_PAGES = 50
+SENDER_LIMIT_SOURCE = "twilio.com/docs/api/errors/30001 (US long code: 1 segment/s)"
+
+
+def segments(body: str) -> int:
+    """How many segments the provider splits `body` into (GSM-7 160/153, else UCS-2 70/67)."""
+    single, part = (160, 153) if all(ord(c) < 128 for c in body) else (70, 67)
+    return 1 if len(body) <= single else -(-len(body) // part)
 
 
 def _classify(response: httpx.Response, operation: str) -> ConnectorError | None:
@@ -96,6 +108,12 @@ class TwilioSmsClient:
         callback = status_callback_url or self.config.status_callback_url
         if callback:
             form["StatusCallback"] = callback
+        sender = self.config.messaging_service_sid or self.config.from_number or ""
+        quota = Quota(
+            f"sender:{sender}",
+            self.config.sender_rate_limit,
+            max_wait=self.config.max_sender_wait_seconds,
+        )
 
         async def attempt() -> SentMessage:
             response = await self._http.request(
@@ -103,7 +121,21 @@ class TwilioSmsClient:
             )
             return read_model(response, SentMessage, PROVIDER, operation)
 
-        return await self.policy.run(operation, attempt, idempotent=False)
+        return await self.policy.run(
+            operation, attempt, idempotent=False, quotas=[quota] * segments(body)
+        )
+
+    def declared_limits(self) -> list[DeclaredLimit]:
+        """The provider limits this client keeps to, for the ops page."""
+        return [
+            DeclaredLimit(
+                PROVIDER,
+                "messages.create",
+                "per sender",
+                self.config.sender_rate_limit,
+                SENDER_LIMIT_SOURCE,
+            )
+        ]
 
     async def list_messages(
         self, *, to: str, sent_on_or_after: date, page_size: int = 100
@@ -150,10 +182,7 @@ class TwilioSmsClient:
                 if exc.status == 404:
                     return None
                 raise
-            try:
-                return ListedMessage.model_validate(read_json(response))
-            except (ValueError, ValidationError):
-                raise PermanentError(PROVIDER, operation, "unreadable message") from None
+            return read_model(response, ListedMessage, PROVIDER, operation)
 
         return await self.policy.run(operation, attempt, idempotent=True)
 

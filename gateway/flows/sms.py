@@ -10,7 +10,12 @@ sends nothing. After the call:
   environment gate): `failed` with the error code;
 - failed in a way that proves nothing was sent (connection refused, 429, 503,
   open breaker): the claim is released and the message retried later;
-- ambiguous (a timeout or a 5xx after the request left, `ambiguous=True`):
+- held back by our own outbound limit (the sender's slots are taken further
+  ahead than the policy waits): the claim is released and the message
+  deferred, its attempts not counted, so a backlog drains at the sender's
+  rate instead of ending in the dead-letter queue;
+- ambiguous (a timeout or a 5xx after the request left, `ambiguous=True`, or
+  a 2xx whose body we cannot read, `UnexpectedResponse`):
   the provider may have sent it, and it takes no idempotency key, so we do
   not retry. The row stays `sending` with `error_code = send_outcome_unknown`:
   if the message went out, its status callbacks (which carry our message id
@@ -38,7 +43,13 @@ from functools import partial
 
 from aiohttp import web
 
-from connectors.errors import ConnectorError, PermanentError, TransientError
+from connectors.errors import (
+    ConnectorError,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    UnexpectedResponse,
+)
 from connectors.http import RequestProgress
 from gateway.providers import CLAIMS_POOL, PROVIDERS, TWILIO_WEBHOOK_PATH, public_url
 from gateway.repositories import sms_messages
@@ -46,7 +57,7 @@ from shared.database import transaction
 from shared.events import SmsRequested, SmsStatusChanged
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
-from shared.messaging.errors import PermanentFailure
+from shared.messaging.errors import Deferred, PermanentFailure
 from shared.web.keys import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -89,12 +100,23 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         # Shutdown past its timeout; this handler's own transaction is rolled back.
         await asyncio.shield(_after_cancel(app, message_id, written=progress.written))
         raise
+    except UnexpectedResponse as exc:
+        # A 2xx we cannot read: the provider accepted the message, so it is not "failed";
+        # like a timeout, its callbacks or reconciliation settle it.
+        await sms_messages.mark_outcome_unknown(ctx.cur, message_id, SEND_OUTCOME_UNKNOWN)
+        log.warning("sms accepted but its answer is unreadable", extra={"fields": exc.fields})
+        return
     except PermanentError as exc:
         await sms_messages.advance(
             ctx.cur, message_id, "failed", error_code=exc.code or type(exc).__name__
         )
         log.warning("sms refused", extra={"error_type": type(exc).__name__, "code": exc.code})
         return
+    except RateLimited as exc:
+        await _release(app, message_id)
+        if exc.status is None:  # our own limiter: nothing was sent, wait for a slot
+            raise Deferred(exc.retry_after or 1.0, "sender rate limit") from None
+        raise
     except TransientError as exc:
         if exc.ambiguous:
             await sms_messages.mark_outcome_unknown(ctx.cur, message_id, SEND_OUTCOME_UNKNOWN)

@@ -7,7 +7,7 @@ first, capped per run. So the requests come in even chunks, a slot that runs
 late or is skipped is made up by the next ones, and a login is requested at
 most once a night. That keeps the aggregator's calls flat over four hours:
 one balance refresh per login per night, far inside its per-login limit
-(`AggregationConfig.balance_refresh_limit`), with the worker's own limiter
+(`AggregationConfig.item_rate_limits`), with the worker's own limiter
 and retry policy absorbing the rest. Catch-up is `skip` with a short grace:
 a night the scheduler missed entirely is not replayed at breakfast time.
 

@@ -36,7 +36,7 @@ from shared.messaging import outbox, topology
 from shared.messaging.connection import BrokerConnection
 from shared.messaging.copying import copy_to_queue
 from shared.messaging.envelope import Envelope, EventRegistry, InvalidMessage
-from shared.messaging.errors import PermanentFailure
+from shared.messaging.errors import Deferred, PermanentFailure
 from shared.observability.context import bound_ids
 from shared.tasks import cancel_and_wait
 
@@ -381,6 +381,9 @@ class ConsumerRunner:
                     consumer, channel, message, f"{type(exc).__name__}: {exc}", attempt + 1
                 )
                 return
+            except Deferred as exc:
+                await self._defer(consumer, channel, message, exc, attempt)
+                return
             except Exception as exc:
                 await self._retry_or_dead_letter(consumer, channel, message, exc, attempt)
                 return
@@ -439,6 +442,26 @@ class ConsumerRunner:
                 "retry_in": tier.name,
                 "error_type": type(exc).__name__,
             },
+        )
+
+    async def _defer(
+        self,
+        consumer: Consumer,
+        channel: AbstractChannel,
+        message: DeliveredMessage,
+        exc: Deferred,
+        attempt: int,
+    ) -> None:
+        """Park the message in the shortest retry tier that covers the wait; attempts unchanged."""
+        tiers = consumer.queue.retry_tiers
+        tier = next((t for t in tiers if t.delay_ms >= exc.retry_after * 1000), tiers[-1])
+        await self._republish(
+            channel, message, consumer.queue.retry_queue(tier), {ATTEMPT_HEADER: attempt}
+        )
+        await _ack(channel, message)
+        log.info(
+            "message deferred",
+            extra={"consumer": consumer.name, "retry_in": tier.name, "reason": str(exc)[:100]},
         )
 
     async def _dead_letter(

@@ -57,6 +57,11 @@ class SimulatorAdmin:
         messages: list[dict[str, Any]] = response.json()["messages"]
         return messages
 
+    async def throttled_sms(self) -> int:
+        """Sends refused with 429 / 20429 for going over `sms_sender_limit_per_second`."""
+        throttled: int = (await self._request("GET", "/_admin/sms")).json()["throttled"]
+        return throttled
+
     async def webhooks(self, provider: str | None = None) -> list[dict[str, Any]]:
         params = {"provider": provider} if provider else {}
         response = await self._request("GET", "/_admin/webhooks", params=params)

@@ -21,7 +21,7 @@ async def _public_token(simulator_url: str) -> str:
             json={
                 "client_id": config.plaid_client_id,
                 "secret": config.plaid_secret.get_secret_value(),
-                "institution_id": "ins_sim_101",
+                "institution_id": "ins_109508",
                 "initial_products": ["transactions"],
             },
         )

@@ -104,7 +104,12 @@ async def linked_item(simulator: SimulatorHandle, recorder: WebhookRecorder) -> 
         async with httpx.AsyncClient(base_url=simulator.url) as browser:
             done = await browser.post(
                 "/link/complete",
-                data={"token": link.link_token, "institution_id": "ins_sim_101"},
+                data={
+                    "token": link.link_token,
+                    "institution_id": "ins_109508",
+                    "username": "user_good",
+                    "password": "pass_good",
+                },
             )
         public_token = httpx.URL(done.headers["Location"]).params["public_token"]
         return await plaid.exchange_public_token(public_token)

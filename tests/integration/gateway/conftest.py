@@ -103,6 +103,9 @@ def gateway_settings(settings: Settings, simulator: SimulatorHandle) -> Settings
             "scheduling_base_url": simulator.url,
             "internal_service_token": SecretStr(SERVICE_TOKEN),
             "ops_password": SecretStr(OPS_PASSWORD),
+            # Tests send hundreds of SMS from one sender; the 1/s production default is
+            # exercised by the rate-limit tests and the backlog benchmark.
+            "sms_sender_messages_per_second": 1000,
         }
     )
 

@@ -27,7 +27,7 @@ async def public_token(simulator) -> str:
             json={
                 "client_id": "simulator-plaid-client-id",
                 "secret": "simulator-plaid-secret",
-                "institution_id": "ins_sim_101",
+                "institution_id": "ins_109508",
                 "initial_products": ["transactions"],
             },
         )
@@ -100,7 +100,7 @@ async def test_link_exchange_and_sync_put_accounts_balances_and_transactions_in_
     assert response.status_code == 201, response.text
     item = response.json()
     assert item["status"] == "active"
-    assert item["institution_name"] == "Platypus Savings Bank"  # ins_sim_101, by its id
+    assert item["institution_name"] == "First Platypus Bank"  # ins_109508, by its id
     assert item["accounts"], "balances are fetched during the exchange"
     account = item["accounts"][0]
     assert set(account) == {

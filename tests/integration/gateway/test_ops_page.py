@@ -4,7 +4,9 @@ import httpx
 
 from shared import switches
 from shared.database import transaction
+from tests.integration.gateway import builders
 from tests.integration.gateway.conftest import OPS_PASSWORD
+from tests.support.polling import eventually
 
 
 async def test_the_ops_page_needs_the_ops_credential(gateway):
@@ -37,3 +39,23 @@ async def test_the_ops_page_shows_queues_outbox_breakers_and_switches(gateway_wi
     assert "gateway-worker@" in html, "the worker reports its breakers"
     assert "<td>scheduling.sync</td>" in html
     assert '<td class="bad">off</td>' in html
+
+
+async def test_the_ops_page_shows_the_provider_limits_and_the_shared_buckets(
+    gateway_with_worker, pool
+):
+    member_id, _ = await builders.member(pool, phone=builders.unique_phone())
+    message_id = await builders.sms_message(pool, member_id, emit=True)
+
+    async def sent():
+        assert (await builders.message_row(pool, message_id))[0] in ("sent", "delivered")
+
+    await eventually(sent)
+    async with httpx.AsyncClient(base_url=gateway_with_worker.web_url) as client:
+        html = (await client.get("/ops", auth=("ops", OPS_PASSWORD))).text
+
+    assert 'id="rate-limits"' in html
+    assert "<td>per sender</td>" in html and "<td>1000 per 1.0 s</td>" in html
+    assert "<td>per linked login</td>" in html and "<td>5 per 60.0 s</td>" in html
+    sender = gateway_with_worker.settings.sms_from_number
+    assert f"<td>twilio:sender:{sender}</td><td>1</td>" in html

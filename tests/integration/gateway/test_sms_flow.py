@@ -91,6 +91,24 @@ async def test_an_ambiguous_provider_failure_is_not_retried(gateway_with_worker,
     assert rules[0]["matched"] == 1, "a send that may have happened is never repeated"
 
 
+async def test_an_accepted_send_whose_answer_is_unreadable_is_an_unknown_outcome(
+    gateway_with_worker, pool
+):
+    gateway = gateway_with_worker
+    phone = builders.unique_phone()
+    member_id, _ = await builders.member(pool, phone=phone)
+    await gateway.simulator.admin.set_faults({"prefix": "/2010-04-01", "garble": True, "times": 1})
+
+    message_id = await builders.sms_message(pool, member_id, emit=True)
+
+    async def settled_by_its_callbacks():
+        status, _, _ = await builders.message_row(pool, message_id)
+        assert status == "delivered", "the provider sent it: never marked failed"
+
+    await eventually(settled_by_its_callbacks)
+    assert len(await gateway.simulator.admin.sent_sms(to=phone)) == 1
+
+
 async def test_a_member_without_opt_in_is_not_texted(gateway_with_worker, pool):
     phone = builders.unique_phone()
     member_id, _ = await builders.member(pool, phone=phone, sms_opt_in=False)

@@ -82,7 +82,7 @@ async def plaid(clock: FakeClock) -> AsyncIterator[PlaidClient]:
         webhook_url="https://gateway.test/webhooks/aggregation",
     )
     async with httpx.AsyncClient() as http:
-        yield PlaidClient(http, config, policy=policy, clock=clock)
+        yield PlaidClient(http, config, policy=policy)
 
 
 async def test_a_link_token_is_created_with_credentials_in_headers(plaid: PlaidClient) -> None:
@@ -357,7 +357,7 @@ async def test_the_budget_stops_a_retry_storm(clock: FakeClock) -> None:
     config = AggregationConfig(base_url=BASE, client_id="c", secret=SecretStr(SECRET))
     calls = 300
     async with httpx.AsyncClient() as http:
-        plaid = PlaidClient(http, config, policy=policy, clock=clock)
+        plaid = PlaidClient(http, config, policy=policy)
         with respx.mock(base_url=BASE) as wire:
             route = wire.post("/webhook_verification_key/get").respond(502)
             for _ in range(calls):

@@ -94,3 +94,27 @@ async def test_an_invalid_rule_is_refused_with_422(client: httpx.AsyncClient):
     response = await client.post("/_admin/faults", json={"rules": [{"prefix": "", "status": 99}]})
 
     assert response.status_code == 422
+
+
+async def test_injected_failures_carry_the_error_shape_of_the_provider_whose_path_it_is(
+    client: httpx.AsyncClient, simulator: SimulatorHandle
+):
+    await simulator.admin.set_faults(
+        {"prefix": "/2010-04-01", "status": 429},
+        {"prefix": "/transactions", "status": 429, "retry_after_seconds": 3},
+        {"prefix": "/accounts", "status": 400},
+        {"prefix": "/webhook_subscriptions", "status": 503},
+    )
+
+    twilio = await client.post("/2010-04-01/Accounts/AC1/Messages.json")
+    plaid = await client.post("/transactions/sync", json=PLAID_AUTH)
+    plaid_invalid = await client.post("/accounts/balance/get", json=PLAID_AUTH)
+    calendly = await client.get("/webhook_subscriptions")
+
+    assert twilio.json()["code"] == 20429 and set(twilio.json()) == {
+        "code", "message", "more_info", "status"
+    }  # fmt: skip
+    assert plaid.json()["error_type"] == "RATE_LIMIT_EXCEEDED"
+    assert plaid.headers["Retry-After"] == "3"
+    assert plaid_invalid.json()["error_type"] == "INVALID_REQUEST"
+    assert set(calendly.json()) == {"title", "message"}

@@ -22,6 +22,8 @@ from tests.support.simulator import (
 )
 from tests.unit.simulator.conftest import PLAID_AUTH
 
+SANDBOX_LOGIN = {"username": "user_good", "password": "pass_good"}
+
 
 async def call(client: httpx.AsyncClient, path: str, **body: Any) -> httpx.Response:
     return await client.post(path, json={**PLAID_AUTH, **body})
@@ -29,7 +31,7 @@ async def call(client: httpx.AsyncClient, path: str, **body: Any) -> httpx.Respo
 
 async def link(client: httpx.AsyncClient, **options: Any) -> dict[str, Any]:
     created = await call(
-        client, "/sandbox/public_token/create", institution_id="ins_sim_101", options=options
+        client, "/sandbox/public_token/create", institution_id="ins_109508", options=options
     )
     exchanged = await call(
         client, "/item/public_token/exchange", public_token=created.json()["public_token"]
@@ -52,7 +54,7 @@ async def test_a_public_token_is_exchanged_once_for_an_access_token_and_item(
     client: httpx.AsyncClient,
 ):
     public_token = (
-        await call(client, "/sandbox/public_token/create", institution_id="ins_sim_102")
+        await call(client, "/sandbox/public_token/create", institution_id="ins_109509")
     ).json()["public_token"]
 
     first = await call(client, "/item/public_token/exchange", public_token=public_token)
@@ -230,12 +232,13 @@ async def test_the_hosted_link_page_returns_a_public_token_to_the_redirect_uri(
 
     page = await client.get("/link", params={"token": link_token})
     done = await client.post(
-        "/link/complete", data={"token": link_token, "institution_id": "ins_sim_103"}
+        "/link/complete",
+        data={"token": link_token, "institution_id": "ins_109511", **SANDBOX_LOGIN},
     )
 
     assert created.json()["hosted_link_url"].endswith(f"/link?token={link_token}")
     assert page.status_code == 200
-    assert "Houndstooth National" in page.text
+    assert "Tartan Bank" in page.text
     assert done.status_code == 302
     location = httpx.URL(done.headers["Location"])
     assert (location.host, location.params["step"]) == ("app.example", "2")
@@ -259,7 +262,8 @@ async def test_without_a_redirect_the_link_page_shows_the_token_for_the_opener(
     link_token = created.json()["link_token"]
 
     done = await client.post(
-        "/link/complete", data={"token": link_token, "institution_id": "ins_sim_101"}
+        "/link/complete",
+        data={"token": link_token, "institution_id": "ins_109508", **SANDBOX_LOGIN},
     )
 
     assert done.status_code == 200
