@@ -196,7 +196,9 @@ resource "aws_lb_listener" "https" {
   default_action {
     type = "fixed-response"
     fixed_response {
-      content_type = "application/problem+json"
+      # The AWS API allows text/plain, text/css, text/html, application/javascript and
+      # application/json only (terraform validate refuses application/problem+json).
+      content_type = "application/json"
       message_body = "{\"title\": \"Not Found\", \"status\": 404}"
       status_code  = "404"
     }

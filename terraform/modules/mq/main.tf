@@ -45,17 +45,25 @@ resource "aws_vpc_security_group_ingress_rule" "amqps_from_tasks" {
   referenced_security_group_id = var.client_security_group_id
 }
 
-resource "random_password" "admin" {
-  length  = 32
-  special = false
+# The admin password is drawn by Secrets Manager's GetRandomPassword (the AWS provider's data
+# source: the plugin mirror our checks run with has no `random` provider). A data source draws
+# a new value at every plan, so both the stored secret and the broker ignore later draws: the
+# password of the first apply stays until an operator rotates it (RUNBOOK.md, "Secrets").
+data "aws_secretsmanager_random_password" "admin" {
+  password_length     = 40
+  exclude_punctuation = true
 }
 
 resource "aws_secretsmanager_secret_version" "admin" {
   secret_id = var.admin_secret_id
   secret_string = jsonencode({
     username = "origin_admin"
-    password = random_password.admin.result
+    password = data.aws_secretsmanager_random_password.admin.random_password
   })
+
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
 }
 
 resource "aws_mq_broker" "this" {
@@ -87,7 +95,11 @@ resource "aws_mq_broker" "this" {
 
   user {
     username = "origin_admin"
-    password = random_password.admin.result
+    password = data.aws_secretsmanager_random_password.admin.random_password
+  }
+
+  lifecycle {
+    ignore_changes = [user]
   }
 }
 
