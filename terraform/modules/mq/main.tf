@@ -36,6 +36,16 @@ resource "aws_security_group" "broker" {
   vpc_id      = var.vpc_id
 }
 
+# The management API (HTTPS) is reached by the ops task only, to create the application user.
+resource "aws_vpc_security_group_ingress_rule" "management_from_tasks" {
+  security_group_id            = aws_security_group.broker.id
+  description                  = "RabbitMQ management API from the ECS tasks (ops task)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = var.client_security_group_id
+}
+
 resource "aws_vpc_security_group_ingress_rule" "amqps_from_tasks" {
   security_group_id            = aws_security_group.broker.id
   description                  = "AMQPS from the ECS tasks"
@@ -111,4 +121,9 @@ output "broker_name" {
 output "amqps_endpoint" {
   description = "amqps://host:5671 (the roles' AMQP_URL adds their user and vhost)."
   value       = aws_mq_broker.this.instances[0].endpoints[0]
+}
+
+output "console_url" {
+  description = "The broker's management API and console (https, inside the VPC)."
+  value       = aws_mq_broker.this.instances[0].console_url
 }
