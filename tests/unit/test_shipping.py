@@ -191,7 +191,10 @@ def test_compose_and_the_image_probe_liveness_not_readiness() -> None:
     assert "/livez" in dockerfile
     for role in code_roles():
         assert compose()["services"][role]["healthcheck"]["test"] == [
-            "CMD", "python", "-c", LIVENESS_PROBE
+            "CMD",
+            "python",
+            "-c",
+            LIVENESS_PROBE,
         ], role
 
 
@@ -346,3 +349,33 @@ def test_the_entrypoint_runs_the_command_through_new_relic_when_a_key_is_set() -
 
     # The environment must match the one shared/observability/newrelic.py initialises with.
     assert output == "True staging"
+
+
+# ----- the files bucket matches what the code writes ------------------------------------------
+
+
+def test_the_files_bucket_lifecycle_and_permissions_follow_the_keys_the_code_writes() -> None:
+    from bff.employers import UPLOAD_PREFIX
+    from gateway.flows.eligibility import REPORT_SUFFIX
+
+    s3 = load_hcl(TERRAFORM / "modules" / "s3" / "main.tf")
+    lifecycle = next(
+        block["aws_s3_bucket_lifecycle_configuration"]["files"]
+        for block in s3["resource"]
+        if "files" in block.get("aws_s3_bucket_lifecycle_configuration", {})
+    )
+    # (the whole-bucket hygiene rule has an empty filter)
+    prefixes = {
+        rule["filter"][0]["prefix"] for rule in lifecycle["rule"] if rule["filter"][0].get("prefix")
+    }
+    roles = terraform_locals()["roles"]
+
+    assert prefixes == {f"{UPLOAD_PREFIX}/"}
+    # The bff presigns the upload (its signature writes) and the report's download.
+    assert roles["bff"]["s3_write"] == [f"{UPLOAD_PREFIX}/*"]
+    assert roles["bff"]["s3_read"] == [f"*{REPORT_SUFFIX}"]
+    # The worker reads any roster of the bucket and writes reports only.
+    assert roles["gateway-worker"]["s3_read"] == ["*"]
+    assert roles["gateway-worker"]["s3_write"] == [f"*{REPORT_SUFFIX}"]
+    for role in ("gateway-web", "gateway-scheduler"):
+        assert roles[role]["s3_read"] == roles[role]["s3_write"] == [], role
