@@ -17,7 +17,7 @@ import pytest
 from tests.deploy.backing import Backing
 from tests.deploy.environment import local_environment
 from tests.deploy.launch import Launched, image_environment, launch
-from tests.deploy.task_definitions import ROOT, Container, Rendering, workload_roles
+from tests.deploy.task_definitions import Container, Rendering, workload_roles
 from tests.support.infra import free_port
 
 ROLES = sorted(workload_roles())
@@ -179,4 +179,3 @@ def _exit_or_ready(launched: Launched, *, timeout: float) -> int | None:
                 pass
         time.sleep(0.2)
     raise AssertionError(f"{launched.container.name} neither exited nor became ready in {timeout}s")
-
