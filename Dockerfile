@@ -1,7 +1,8 @@
 # One image for every Python role; the command picks the role:
 #   python -m bff | python -m gateway web|worker|scheduler | python -m connectors.simulator
 #   python -m shared.ops migrate (one-shot)
-# Set PORT to the role's port: the HEALTHCHECK probes it (8080 when unset).
+# Set PORT to the role's port: the HEALTHCHECK probes liveness (/livez) on it (8080 when unset);
+# `/` is readiness (dependencies included), for load balancers.
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -32,6 +33,6 @@ RUN python -m compileall -q /app
 USER 10001:10001
 EXPOSE 8080 8081 8082 8083 8090
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/' % os.environ.get('PORT', '8080'), timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('PORT', '8080'), timeout=2)"]
 ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
 CMD ["python", "-m", "bff"]

@@ -1,12 +1,47 @@
 #!/usr/bin/env bash
-# Static checks of what ships: checkov over terraform/ (once per environment), the Dockerfiles
-# and .circleci/config.yml (docker-compose.yml is checked by tests/unit/test_shipping.py).
+# Checks of what ships. First terraform itself, where it is on PATH: fmt, init (offline from a
+# plugin mirror when there is one), validate, and terraform test with a mocked AWS provider once
+# per environment's tfvars (terraform/tests/). Then checkov over terraform/ (once per
+# environment), the Dockerfiles and .circleci/config.yml (docker-compose.yml is checked by
+# tests/unit/test_shipping.py; tests/deploy/ starts the roles as the task definitions would).
 # checkov pins libraries that clash with ours, so it lives in its own virtualenv (.venv-checkov,
 # installed from requirements/checkov.txt) and runs offline (--skip-download).
 # A finding is either fixed or skipped in the code with a written reason; anything else fails.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+
+# ----- terraform ------------------------------------------------------------------------------
+# init and test write .terraform/, a lock file and test state: they run in a throw-away copy so
+# nothing is left in the tree. TF_PLUGIN_DIR (default /opt/tf-plugins) is used when it exists;
+# elsewhere (CircleCI) init downloads the providers.
+if command -v terraform >/dev/null 2>&1; then
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    export TF_IN_AUTOMATION=1 TF_INPUT=0 TF_CLI_CONFIG_FILE=/dev/null TF_DATA_DIR="$work/.terraform"
+    echo "== terraform $(terraform version | head -1 | cut -d' ' -f2): fmt, init, validate, test"
+    terraform fmt -check -recursive -diff terraform
+    tar --exclude=.terraform --exclude='.terraform.lock.hcl' --exclude='*.tfstate*' -cf - terraform \
+        | tar -xf - -C "$work"
+    plugins=()
+    [[ -d "${TF_PLUGIN_DIR:-/opt/tf-plugins}" ]] && plugins=(-plugin-dir="${TF_PLUGIN_DIR:-/opt/tf-plugins}")
+    (
+        cd "$work/terraform"
+        terraform init -backend=false "${plugins[@]}" -no-color >"$work/init.log" 2>&1 \
+            || { cat "$work/init.log"; exit 1; }
+        terraform validate -no-color
+        for tfvars in environments/*.tfvars; do
+            echo "== terraform test with $tfvars"
+            terraform test -no-color -var-file="$tfvars" >"$work/test.log" 2>&1 \
+                || { cat "$work/test.log"; exit 1; }
+            tail -1 "$work/test.log"
+        done
+    )
+else
+    echo "== terraform: not on PATH, skipped (fmt, init, validate, test); install terraform >= 1.7 to run them"
+fi
+
+# ----- checkov --------------------------------------------------------------------------------
 VENV=.venv-checkov
 LOCK=requirements/checkov.txt
 STAMP="$VENV/.installed-$(sha1sum "$LOCK" | cut -c1-12)"

@@ -2,6 +2,13 @@
 
 data "aws_caller_identity" "current" {}
 
+locals {
+  # The bff reaches the gateway's internal API by its Service Connect name (modules/ecs).
+  gateway_internal_url = "http://gateway-web:${local.roles["gateway-web"].port}"
+  # The advisor console (CloudFront, modules/webapp); its /api/* goes to the bff.
+  webapp_host = "app.${var.domain_name}"
+}
+
 module "kms" {
   source     = "./modules/kms"
   name       = local.name
@@ -35,6 +42,35 @@ module "secrets" {
   name        = local.name
   kms_key_arn = module.kms.key_arn
   sms_enabled = local.sms_enabled
+  secret_keys = module.task_environment.secret_keys
+}
+
+# Every container's environment and secrets, listed once (tests/deploy/ starts each role with
+# exactly these; terraform/tests/ checks the task definitions carry them).
+module "task_environment" {
+  source                  = "./modules/task_environment"
+  environment             = var.environment
+  region                  = var.region
+  roles                   = { for role, spec in local.roles : role => spec.port }
+  files_bucket            = module.s3.files_bucket_name
+  gateway_internal_url    = local.gateway_internal_url
+  public_webhook_base_url = "https://${module.alb.hostnames["gateway-web"]}"
+  webapp_base_url         = "https://${local.webapp_host}"
+  email_from_address      = var.email_from_address
+  sms                     = var.sms_provider
+  aggregation             = var.aggregation_provider
+  scheduling              = var.scheduling_provider
+  secret_arns             = module.secrets.arns
+  ops_secret_arns = {
+    database_admin = module.rds.master_user_secret_arn
+    broker_admin   = module.secrets.mq_admin_secret_arn
+    ops_input      = module.secrets.ops_input_secret_arn
+  }
+  broker_management_url    = module.mq.console_url
+  sentry_enabled           = var.sentry_enabled
+  new_relic_enabled        = var.new_relic_enabled
+  shutdown_timeout_seconds = 20
+  drain_seconds            = 5
 }
 
 module "rds" {
@@ -97,42 +133,86 @@ module "monitoring" {
   db_instance_id              = module.rds.instance_id
   ecs_cluster_name            = module.ecs.cluster_name
   ecs_service_names           = module.ecs.service_names
+  public_health_fqdn          = module.alb.hostnames["bff"]
 }
 
 module "iam" {
-  source             = "./modules/iam"
-  name               = local.name
-  roles              = { for role, spec in local.roles : role => spec.s3_access }
+  source     = "./modules/iam"
+  name       = local.name
+  region     = var.region
+  account_id = data.aws_caller_identity.current.account_id
+  roles = {
+    for role, spec in local.roles : role => {
+      s3_read     = spec.s3_read
+      s3_write    = spec.s3_write
+      sends_email = spec.sends_email
+    }
+  }
   kms_key_arn        = module.kms.key_arn
   ecr_repository_arn = module.ecr.repository_arn
   log_group_arns     = module.monitoring.log_group_arns
-  app_secret_arn     = module.secrets.app_secret_arn
-  sms_secret_arn     = module.secrets.sms_secret_arn
+  secret_arns        = module.task_environment.secret_arns
   bucket_arn         = module.s3.files_bucket_arn
+  email_identity     = module.email.identity
+  email_from_address = var.email_from_address
 }
 
 module "ecs" {
-  source                   = "./modules/ecs"
-  name                     = local.name
-  environment              = var.environment
-  region                   = var.region
-  vpc_id                   = module.network.vpc_id
-  subnet_ids               = module.network.private_subnet_ids
-  alb_security_group_id    = module.alb.security_group_id
-  target_group_arns        = module.alb.target_group_arns
-  image                    = "${module.ecr.repository_url}:${var.image_tag}"
-  roles                    = local.roles
-  migrate_command          = local.migrate_command
-  desired_counts           = var.desired_counts
-  task_sizes               = var.task_sizes
-  execution_role_arn       = module.iam.execution_role_arn
-  task_role_arns           = module.iam.task_role_arns
-  log_group_names          = module.monitoring.log_group_names
-  app_secret_arn           = module.secrets.app_secret_arn
-  sms_secret_arn           = module.secrets.sms_secret_arn
-  sms_secret_keys          = module.secrets.sms_secret_keys
-  files_bucket_name        = module.s3.files_bucket_name
-  shutdown_timeout_seconds = 20
-  drain_seconds            = 5
-  stop_timeout_seconds     = 30
+  source                    = "./modules/ecs"
+  name                      = local.name
+  region                    = var.region
+  vpc_id                    = module.network.vpc_id
+  subnet_ids                = module.network.private_subnet_ids
+  alb_security_group_id     = module.alb.security_group_id
+  target_group_arns         = module.alb.target_group_arns
+  image                     = "${module.ecr.repository_url}:${var.image_tag}"
+  roles                     = local.roles
+  migrate_command           = local.migrate_command
+  desired_counts            = var.desired_counts
+  task_sizes                = var.task_sizes
+  execution_role_arn        = module.iam.execution_role_arn
+  task_role_arns            = module.iam.task_role_arns
+  log_group_names           = module.monitoring.log_group_names
+  containers                = module.task_environment.containers
+  liveness_command          = module.task_environment.liveness_command
+  ops_task_role_arn         = module.iam.ops_task_role_arn
+  autoscaling               = var.autoscaling
+  scaling_targets           = var.scaling_targets
+  alb_arn_suffix            = module.alb.arn_suffix
+  target_group_arn_suffixes = module.alb.target_group_arn_suffixes
+  mq_broker_name            = module.mq.broker_name
+  worker_queues             = local.consumer_queues
+  stop_timeout_seconds      = 30
+}
+
+module "email" {
+  source         = "./modules/email"
+  domain         = split("@", var.email_from_address)[1]
+  hosted_zone_id = var.hosted_zone_id
+}
+
+module "webapp" {
+  source          = "./modules/webapp"
+  name            = local.name
+  host            = local.webapp_host
+  api_origin_host = module.alb.hostnames["bff"]
+  hosted_zone_id  = var.hosted_zone_id
+  logs_bucket_id  = module.s3.logs_bucket_name
+}
+
+module "ci" {
+  source                  = "./modules/ci"
+  name                    = local.name
+  region                  = var.region
+  account_id              = data.aws_caller_identity.current.account_id
+  organization_id         = var.circleci_organization_id
+  project_id              = var.circleci_project_id
+  ecr_repository_arn      = module.ecr.repository_arn
+  cluster_arn             = module.ecs.cluster_arn
+  service_arns            = values(module.ecs.service_arns)
+  migrate_task_family     = module.ecs.migrate_task_family
+  pass_role_arns          = concat([module.iam.execution_role_arn], values(module.iam.task_role_arns))
+  migrate_log_group_arn   = module.monitoring.log_group_arns["migrate"]
+  webapp_bucket_arn       = module.webapp.bucket_arn
+  webapp_distribution_arn = module.webapp.distribution_arn
 }

@@ -8,7 +8,7 @@ locals {
 
   # Only staging and production may reach a real SMS provider (DESIGN.md); they are also
   # the only environments this stack accepts (see var.environment), so this is always true
-  # here. It is spelled out so the rule is visible where the credentials are wired.
+  # here. It is spelled out so the rule is visible where the credentials are created.
   sms_enabled = contains(["staging", "production"], var.environment)
 
   roles = {
@@ -17,36 +17,43 @@ locals {
       command      = ["python", "-m", "bff"]
       port         = 8080
       public       = true # behind the ALB as api.<domain>
-      uses_sms     = false
-      s3_access    = "read"
       public_paths = ["/*"]
+      # Presigns PUT URLs for rosters (the uploader writes with the bff's signature) and GET URLs
+      # for their reports (gateway/flows/eligibility.py writes `<key>.report.csv`).
+      s3_read     = ["*.report.csv"]
+      s3_write    = ["eligibility-uploads/*"]
+      sends_email = false
     }
     gateway-web = {
       host         = "hooks"
       command      = ["python", "-m", "gateway", "web"]
       port         = 8081
       public       = true # only /webhooks/* is routed from the ALB (hooks.<domain>)
-      uses_sms     = true # verifies the SMS provider's webhook signatures
-      s3_access    = "read-write"
       public_paths = ["/webhooks/*"]
+      s3_read      = []
+      s3_write     = []
+      sends_email  = false
     }
     gateway-worker = {
       host         = null
       command      = ["python", "-m", "gateway", "worker"]
       port         = 8082
       public       = false
-      uses_sms     = true # dispatches SMS
-      s3_access    = "read-write"
       public_paths = []
+      # Reads any roster submitted in the bucket; writes its report next to it, create-only.
+      s3_read     = ["*"]
+      s3_write    = ["*.report.csv"]
+      sends_email = true # sign-up verification (Amazon SES)
     }
     gateway-scheduler = {
       host         = null
       command      = ["python", "-m", "gateway", "scheduler"]
       port         = 8083
       public       = false
-      uses_sms     = false
-      s3_access    = "none"
       public_paths = []
+      s3_read      = []
+      s3_write     = []
+      sends_email  = false
     }
   }
 

@@ -24,6 +24,7 @@ def print_json(data: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load settings, run the chosen command, return its exit code."""
     from shared.ops import (
+        app_user_commands,
         database_commands,
         demo_commands,
         identity_commands,
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module in (
         database_commands,
+        app_user_commands,
         storage_commands,
         messaging_commands,
         service_commands,

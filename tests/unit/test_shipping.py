@@ -170,12 +170,32 @@ def test_every_role_of_the_code_has_an_ecs_service_with_its_command_and_port() -
     assert services[0]["role"]["for_each"] == "${var.roles}"
 
 
-def test_every_ecs_role_has_a_container_health_check_on_its_port() -> None:
-    source = (TERRAFORM / "modules" / "ecs" / "main.tf").read_text()
+LIVENESS_PROBE = (
+    "import os, urllib.request; "
+    "urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ['PORT'], timeout=2)"
+)
 
-    assert "healthCheck = {" in source
-    assert "os.environ['PORT']" in source
-    assert "PORT               = tostring(spec.port)" in source
+
+def test_every_ecs_role_has_a_container_health_check_on_liveness_at_its_port() -> None:
+    ecs = (TERRAFORM / "modules" / "ecs" / "main.tf").read_text()
+    environment = (TERRAFORM / "modules" / "task_environment" / "main.tf").read_text()
+
+    assert "command     = var.liveness_command" in ecs
+    assert f'"{LIVENESS_PROBE}"' in environment
+    assert "PORT               = tostring(port)" in environment
+
+
+def test_compose_and_the_image_probe_liveness_not_readiness() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+
+    assert "/livez" in dockerfile
+    for role in code_roles():
+        assert compose()["services"][role]["healthcheck"]["test"] == [
+            "CMD",
+            "python",
+            "-c",
+            LIVENESS_PROBE,
+        ], role
 
 
 def test_the_public_roles_sit_behind_target_groups_that_check_health_on_slash() -> None:
@@ -264,12 +284,16 @@ def test_every_consumer_queue_has_depth_and_dead_letter_alarms() -> None:
 
 def test_ecs_gives_the_application_time_to_drain_before_it_kills_a_task() -> None:
     ecs = root_modules()["ecs"]
+    environment = root_modules()["task_environment"]
 
     assert ecs["stop_timeout_seconds"] == 30
-    assert ecs["shutdown_timeout_seconds"] == 20
-    assert ecs["drain_seconds"] == 5
-    assert ecs["drain_seconds"] + ecs["shutdown_timeout_seconds"] < ecs["stop_timeout_seconds"]
-    Settings(shutdown_timeout_seconds=ecs["shutdown_timeout_seconds"], drain_seconds=5)
+    assert environment["shutdown_timeout_seconds"] == 20
+    assert environment["drain_seconds"] == 5
+    assert (
+        environment["drain_seconds"] + environment["shutdown_timeout_seconds"]
+        < ecs["stop_timeout_seconds"]
+    )
+    Settings(shutdown_timeout_seconds=environment["shutdown_timeout_seconds"], drain_seconds=5)
 
 
 def test_only_staging_and_production_exist_in_aws_and_only_they_get_sms_credentials() -> None:
@@ -325,3 +349,33 @@ def test_the_entrypoint_runs_the_command_through_new_relic_when_a_key_is_set() -
 
     # The environment must match the one shared/observability/newrelic.py initialises with.
     assert output == "True staging"
+
+
+# ----- the files bucket matches what the code writes ------------------------------------------
+
+
+def test_the_files_bucket_lifecycle_and_permissions_follow_the_keys_the_code_writes() -> None:
+    from bff.employers import UPLOAD_PREFIX
+    from gateway.flows.eligibility import REPORT_SUFFIX
+
+    s3 = load_hcl(TERRAFORM / "modules" / "s3" / "main.tf")
+    lifecycle = next(
+        block["aws_s3_bucket_lifecycle_configuration"]["files"]
+        for block in s3["resource"]
+        if "files" in block.get("aws_s3_bucket_lifecycle_configuration", {})
+    )
+    # (the whole-bucket hygiene rule has an empty filter)
+    prefixes = {
+        rule["filter"][0]["prefix"] for rule in lifecycle["rule"] if rule["filter"][0].get("prefix")
+    }
+    roles = terraform_locals()["roles"]
+
+    assert prefixes == {f"{UPLOAD_PREFIX}/"}
+    # The bff presigns the upload (its signature writes) and the report's download.
+    assert roles["bff"]["s3_write"] == [f"{UPLOAD_PREFIX}/*"]
+    assert roles["bff"]["s3_read"] == [f"*{REPORT_SUFFIX}"]
+    # The worker reads any roster of the bucket and writes reports only.
+    assert roles["gateway-worker"]["s3_read"] == ["*"]
+    assert roles["gateway-worker"]["s3_write"] == [f"*{REPORT_SUFFIX}"]
+    for role in ("gateway-web", "gateway-scheduler"):
+        assert roles[role]["s3_read"] == roles[role]["s3_write"] == [], role

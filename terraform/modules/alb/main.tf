@@ -48,9 +48,10 @@ variable "routes" {
     command      = list(string)
     port         = number
     public       = bool
-    uses_sms     = bool
-    s3_access    = string
     public_paths = list(string)
+    s3_read      = list(string)
+    s3_write     = list(string)
+    sends_email  = bool
   }))
 }
 
@@ -154,9 +155,12 @@ resource "aws_acm_certificate" "this" {
   }
 }
 
+# Keyed by the names (known at plan), valued by what ACM asks (known after the certificate).
 resource "aws_route53_record" "validation" {
   for_each = {
-    for option in aws_acm_certificate.this.domain_validation_options : option.domain_name => option
+    for name in values(local.hostnames) : name => one([
+      for option in aws_acm_certificate.this.domain_validation_options : option if option.domain_name == name
+    ])
   }
   zone_id         = var.hosted_zone_id
   name            = each.value.resource_record_name
@@ -196,7 +200,9 @@ resource "aws_lb_listener" "https" {
   default_action {
     type = "fixed-response"
     fixed_response {
-      content_type = "application/problem+json"
+      # The AWS API allows text/plain, text/css, text/html, application/javascript and
+      # application/json only (terraform validate refuses application/problem+json).
+      content_type = "application/json"
       message_body = "{\"title\": \"Not Found\", \"status\": 404}"
       status_code  = "404"
     }

@@ -6,11 +6,6 @@ variable "name" {
   type        = string
 }
 
-variable "environment" {
-  description = "APP_ENV of the tasks (staging or production)."
-  type        = string
-}
-
 variable "region" {
   description = "AWS_REGION of the tasks and of their log driver."
   type        = string
@@ -48,9 +43,10 @@ variable "roles" {
     command      = list(string)
     port         = number
     public       = bool
-    uses_sms     = bool
-    s3_access    = string
     public_paths = list(string)
+    s3_read      = list(string)
+    s3_write     = list(string)
+    sends_email  = bool
   }))
 }
 
@@ -84,35 +80,52 @@ variable "log_group_names" {
   type        = map(string)
 }
 
-variable "app_secret_arn" {
-  description = "JSON secret with DATABASE_URL, AMQP_URL, SENTRY_DSN, NEW_RELIC_LICENSE_KEY."
-  type        = string
+variable "containers" {
+  description = "Role (and migrate, ops) => {environment, secrets} (modules/task_environment)."
+  type = map(object({
+    environment = list(object({ name = string, value = string }))
+    secrets     = list(object({ name = string, valueFrom = string }))
+  }))
 }
 
-variable "sms_secret_arn" {
-  description = "SMS provider secret, or null where SMS is not allowed."
-  type        = string
-  default     = null
-}
-
-variable "sms_secret_keys" {
-  description = "Keys of the SMS provider secret."
+variable "liveness_command" {
+  description = "Container health check command (GET /livez on $PORT)."
   type        = list(string)
 }
 
-variable "files_bucket_name" {
-  description = "Eligibility files and reports."
+variable "ops_task_role_arn" {
+  description = "Task role of the one-off ops task (shared.ops reaches Postgres and the broker only)."
   type        = string
 }
 
-variable "shutdown_timeout_seconds" {
-  description = "SHUTDOWN_TIMEOUT_SECONDS: time to finish in-flight work after SIGTERM."
-  type        = number
+variable "autoscaling" {
+  description = "Role => {min, max} tasks."
+  type        = map(object({ min = number, max = number }))
 }
 
-variable "drain_seconds" {
-  description = "DRAIN_SECONDS: time health answers `draining` before the listener closes."
-  type        = number
+variable "scaling_targets" {
+  description = "Target values of the scaling policies."
+  type        = object({ cpu_percent = number, requests_per_target = number, messages_per_worker = number })
+}
+
+variable "alb_arn_suffix" {
+  description = "ALB metric dimension (ALBRequestCountPerTarget)."
+  type        = string
+}
+
+variable "target_group_arn_suffixes" {
+  description = "Public role => target group metric dimension."
+  type        = map(string)
+}
+
+variable "mq_broker_name" {
+  description = "Amazon MQ broker (queue depth metrics)."
+  type        = string
+}
+
+variable "worker_queues" {
+  description = "Consumer queues the worker drains (its scaling metric is their ready messages)."
+  type        = list(string)
 }
 
 variable "stop_timeout_seconds" {
@@ -126,27 +139,7 @@ variable "stop_timeout_seconds" {
 }
 
 locals {
-  app_secret_keys = ["DATABASE_URL", "AMQP_URL", "SENTRY_DSN", "NEW_RELIC_LICENSE_KEY"]
-
-  # ECS injects each JSON key of a secret as one environment variable.
-  app_secrets = [for key in local.app_secret_keys : { name = key, valueFrom = "${var.app_secret_arn}:${key}::" }]
-  sms_secrets = var.sms_secret_arn == null ? [] : [
-    for key in var.sms_secret_keys : { name = key, valueFrom = "${var.sms_secret_arn}:${key}::" }
-  ]
-
-  base_environment = {
-    APP_ENV                  = var.environment
-    AWS_REGION               = var.region
-    LOG_LEVEL                = "INFO"
-    FILES_BUCKET             = var.files_bucket_name
-    SHUTDOWN_TIMEOUT_SECONDS = tostring(var.shutdown_timeout_seconds)
-    DRAIN_SECONDS            = tostring(var.drain_seconds)
-  }
-
-  # Same probe as the image's HEALTHCHECK (ECS ignores the Dockerfile's).
-  health_probe = "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/' % os.environ['PORT'], timeout=2)"
-
-  # What every container of the image shares, migrate included.
+  # What every container of the image shares, migrate and ops included.
   container_base = {
     image     = var.image
     essential = true
@@ -157,52 +150,56 @@ locals {
     mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
   }
 
+  log_configuration = {
+    for name in concat(keys(var.roles), ["migrate", "ops"]) : name => {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = var.log_group_names[name]
+        awslogs-region        = var.region
+        awslogs-stream-prefix = name
+      }
+    }
+  }
+
   containers = {
     for role, spec in var.roles : role => merge(local.container_base, {
       name         = role
       command      = spec.command
       portMappings = [{ name = "http", containerPort = spec.port, protocol = "tcp" }]
-      environment = [
-        for key, value in merge(local.base_environment, {
-          PORT               = tostring(spec.port)
-          NEW_RELIC_APP_NAME = "origin-${role} (${var.environment})"
-        }) : { name = key, value = value }
-      ]
-      # Only the roles that talk to the SMS provider get its credentials, and only in the
-      # environments that have them (staging and production).
-      secrets = concat(local.app_secrets, spec.uses_sms ? local.sms_secrets : [])
+      environment  = var.containers[role].environment
+      secrets      = var.containers[role].secrets
+      # Liveness, not readiness: /livez answers while the process and its event loop live, so a
+      # database or broker failover makes tasks unready (the ALB stops sending) but never has
+      # ECS replace every task at once. The ALB's target groups keep probing `/` (readiness).
       healthCheck = {
-        command     = ["CMD", "python", "-c", local.health_probe]
+        command     = var.liveness_command
         interval    = 15
         timeout     = 5
         retries     = 3
         startPeriod = 30
       }
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = var.log_group_names[role]
-          awslogs-region        = var.region
-          awslogs-stream-prefix = role
-        }
-      }
+      logConfiguration = local.log_configuration[role]
     })
   }
 
-  migrate_container = merge(local.container_base, {
-    name        = "migrate"
-    command     = var.migrate_command
-    environment = [for key, value in local.base_environment : { name = key, value = value }]
-    secrets     = local.app_secrets
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = var.log_group_names["migrate"]
-        awslogs-region        = var.region
-        awslogs-stream-prefix = "migrate"
-      }
-    }
-  })
+  one_shots = {
+    migrate = merge(local.container_base, {
+      name             = "migrate"
+      command          = var.migrate_command
+      environment      = var.containers["migrate"].environment
+      secrets          = var.containers["migrate"].secrets
+      logConfiguration = local.log_configuration["migrate"]
+    })
+    # scripts/ecs-ops.sh runs one `python -m shared.ops ...` command in it (command override);
+    # CloudTrail records who ran which command, CloudWatch Logs keeps its output.
+    ops = merge(local.container_base, {
+      name             = "ops"
+      command          = ["python", "-m", "shared.ops", "--help"]
+      environment      = var.containers["ops"].environment
+      secrets          = var.containers["ops"].secrets
+      logConfiguration = local.log_configuration["ops"]
+    })
+  }
 }
 
 resource "aws_ecs_cluster" "this" {
@@ -299,14 +296,18 @@ resource "aws_ecs_task_definition" "role" {
   }
 }
 
-resource "aws_ecs_task_definition" "migrate" {
-  family                   = "${var.name}-migrate"
+resource "aws_ecs_task_definition" "one_shot" {
+  for_each                 = local.one_shots
+  family                   = "${var.name}-${each.key}"
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = 256
   memory                   = 512
   execution_role_arn       = var.execution_role_arn
-  container_definitions    = jsonencode([local.migrate_container])
+  # migrate needs no AWS permission; ops gets its own (empty) role so a command cannot borrow
+  # a role's S3 or SES rights.
+  task_role_arn         = each.key == "ops" ? var.ops_task_role_arn : null
+  container_definitions = jsonencode([each.value])
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -372,8 +373,9 @@ resource "aws_ecs_service" "role" {
   }
 
   lifecycle {
-    # CircleCI owns rollouts: it registers revisions with the new image and updates the service.
-    ignore_changes = [task_definition]
+    # CircleCI owns rollouts (it registers revisions with the new image and updates the service)
+    # and autoscaling owns the count.
+    ignore_changes = [task_definition, desired_count]
   }
 }
 
@@ -394,5 +396,62 @@ output "tasks_security_group_id" {
 
 output "migrate_task_family" {
   description = "Family of the migration task definition."
-  value       = aws_ecs_task_definition.migrate.family
+  value       = aws_ecs_task_definition.one_shot["migrate"].family
+}
+
+output "ops_task_family" {
+  description = "Family of the one-off ops task definition (scripts/ecs-ops.sh)."
+  value       = aws_ecs_task_definition.one_shot["ops"].family
+}
+
+output "service_arns" {
+  description = "Role => service ARN (the deploy role may update these only)."
+  value       = { for role, service in aws_ecs_service.role : role => service.id }
+}
+
+output "cluster_arn" {
+  description = "The cluster's ARN."
+  value       = aws_ecs_cluster.this.arn
+}
+
+output "task_definition_families" {
+  description = "Role, migrate and ops => task definition family."
+  value = merge(
+    { for role, definition in aws_ecs_task_definition.role : role => definition.family },
+    { for name, definition in aws_ecs_task_definition.one_shot : name => definition.family },
+  )
+}
+
+output "container_definitions" {
+  description = "Role, migrate and ops => their container definitions, as registered (JSON)."
+  value = merge(
+    { for role, definition in aws_ecs_task_definition.role : role => definition.container_definitions },
+    { for name, definition in aws_ecs_task_definition.one_shot : name => definition.container_definitions },
+  )
+}
+
+output "services" {
+  description = "Role => what its service runs: launch type, subnets, load balancer, scaling limits."
+  value = {
+    for role, service in aws_ecs_service.role : role => {
+      launch_type     = service.launch_type
+      subnets         = one(service.network_configuration).subnets
+      load_balanced   = length(service.load_balancer) > 0
+      min_tasks       = aws_appautoscaling_target.role[role].min_capacity
+      max_tasks       = aws_appautoscaling_target.role[role].max_capacity
+      desired_count   = service.desired_count
+      execute_command = service.enable_execute_command
+    }
+  }
+}
+
+output "scaling_policies" {
+  description = "Role => the metrics its scaling policies track."
+  value = {
+    for role in keys(var.roles) : role => concat(
+      [for name, policy in aws_appautoscaling_policy.cpu : "cpu" if name == role],
+      [for name, policy in aws_appautoscaling_policy.requests : "requests" if name == role],
+      aws_appautoscaling_policy.worker_backlog.resource_id == aws_appautoscaling_target.role[role].resource_id ? ["queue-backlog"] : [],
+    )
+  }
 }

@@ -66,8 +66,13 @@ variable "ecs_service_names" {
   type        = map(string)
 }
 
+variable "public_health_fqdn" {
+  description = "Public name whose GET / is checked from outside by Route 53 (api.<domain>, the bff)."
+  type        = string
+}
+
 resource "aws_cloudwatch_log_group" "role" {
-  for_each          = toset(concat(var.roles, ["migrate"]))
+  for_each          = toset(concat(var.roles, ["migrate", "ops"]))
   name              = "/ecs/${var.name}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -219,6 +224,36 @@ resource "aws_cloudwatch_metric_alarm" "db_storage" {
   evaluation_periods  = 1
   threshold           = 10737418240
   comparison_operator = "LessThanThreshold"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+}
+
+# ----- from outside: Route 53 health checkers (several regions) GET https://api.<domain>/ -------
+# This is the run book's "`/` checked by AWS" seen as a member would: DNS, TLS, WAF, ALB and a
+# ready bff. Route 53 publishes HealthCheckStatus in us-east-1, the system's region.
+resource "aws_route53_health_check" "public" {
+  fqdn              = var.public_health_fqdn
+  type              = "HTTPS"
+  port              = 443
+  resource_path     = "/"
+  request_interval  = 30
+  failure_threshold = 3
+  measure_latency   = true
+  tags              = { Name = "${var.name}-public" }
+}
+
+resource "aws_cloudwatch_metric_alarm" "public_health" {
+  alarm_name          = "${var.name}-public-health"
+  alarm_description   = "GET https://${var.public_health_fqdn}/ fails from Route 53's checkers (RUNBOOK.md, Processes and health)."
+  namespace           = "AWS/Route53"
+  metric_name         = "HealthCheckStatus"
+  dimensions          = { HealthCheckId = aws_route53_health_check.public.id }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 2
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
   alarm_actions       = local.actions
   ok_actions          = local.actions
 }

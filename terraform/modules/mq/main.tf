@@ -36,6 +36,16 @@ resource "aws_security_group" "broker" {
   vpc_id      = var.vpc_id
 }
 
+# The management API (HTTPS) is reached by the ops task only, to create the application user.
+resource "aws_vpc_security_group_ingress_rule" "management_from_tasks" {
+  security_group_id            = aws_security_group.broker.id
+  description                  = "RabbitMQ management API from the ECS tasks (ops task)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = var.client_security_group_id
+}
+
 resource "aws_vpc_security_group_ingress_rule" "amqps_from_tasks" {
   security_group_id            = aws_security_group.broker.id
   description                  = "AMQPS from the ECS tasks"
@@ -45,17 +55,25 @@ resource "aws_vpc_security_group_ingress_rule" "amqps_from_tasks" {
   referenced_security_group_id = var.client_security_group_id
 }
 
-resource "random_password" "admin" {
-  length  = 32
-  special = false
+# The admin password is drawn by Secrets Manager's GetRandomPassword (the AWS provider's data
+# source: the plugin mirror our checks run with has no `random` provider). A data source draws
+# a new value at every plan, so both the stored secret and the broker ignore later draws: the
+# password of the first apply stays until an operator rotates it (RUNBOOK.md, "Secrets").
+data "aws_secretsmanager_random_password" "admin" {
+  password_length     = 40
+  exclude_punctuation = true
 }
 
 resource "aws_secretsmanager_secret_version" "admin" {
   secret_id = var.admin_secret_id
   secret_string = jsonencode({
     username = "origin_admin"
-    password = random_password.admin.result
+    password = data.aws_secretsmanager_random_password.admin.random_password
   })
+
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
 }
 
 resource "aws_mq_broker" "this" {
@@ -87,7 +105,11 @@ resource "aws_mq_broker" "this" {
 
   user {
     username = "origin_admin"
-    password = random_password.admin.result
+    password = data.aws_secretsmanager_random_password.admin.random_password
+  }
+
+  lifecycle {
+    ignore_changes = [user]
   }
 }
 
@@ -99,4 +121,9 @@ output "broker_name" {
 output "amqps_endpoint" {
   description = "amqps://host:5671 (the roles' AMQP_URL adds their user and vhost)."
   value       = aws_mq_broker.this.instances[0].endpoints[0]
+}
+
+output "console_url" {
+  description = "The broker's management API and console (https, inside the VPC)."
+  value       = aws_mq_broker.this.instances[0].console_url
 }

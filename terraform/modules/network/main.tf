@@ -184,3 +184,11 @@ output "private_subnet_ids" {
   description = "One private subnet per zone (tasks, RDS, Amazon MQ)."
   value       = [for subnet in aws_subnet.private : subnet.id]
 }
+
+output "subnet_zones" {
+  description = "Tier (public, private) => the zones of its subnets."
+  value = {
+    public  = [for subnet in aws_subnet.public : subnet.availability_zone]
+    private = [for subnet in aws_subnet.private : subnet.availability_zone]
+  }
+}

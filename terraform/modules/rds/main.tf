@@ -221,3 +221,40 @@ output "backup_vault_name" {
   description = "Where the daily recovery points are."
   value       = aws_backup_vault.this.name
 }
+
+output "master_user_secret_arn" {
+  description = "The master user's secret, kept by RDS (only the ops task reads it, to create the application user)."
+  value       = aws_db_instance.this.master_user_secret[0].secret_arn
+}
+
+output "address" {
+  description = "Host name of the primary."
+  value       = aws_db_instance.this.address
+}
+
+output "security_group_id" {
+  description = "The database's security group (a restored instance must use it too)."
+  value       = aws_security_group.db.id
+}
+
+output "parameter_group_name" {
+  description = "Parameter group (forced TLS); a restored instance must use it too."
+  value       = aws_db_parameter_group.this.name
+}
+
+output "subnet_group_name" {
+  description = "Subnet group of the instance."
+  value       = aws_db_subnet_group.this.name
+}
+
+output "protection" {
+  description = "What keeps the data: backups (days), Multi-AZ, deletion protection, encryption, forced TLS."
+  value = {
+    backup_retention_days = aws_db_instance.this.backup_retention_period
+    multi_az              = aws_db_instance.this.multi_az
+    deletion_protection   = aws_db_instance.this.deletion_protection
+    storage_encrypted     = aws_db_instance.this.storage_encrypted
+    backup_plan_days      = one(aws_backup_plan.this.rule).lifecycle[0].delete_after
+    force_ssl             = one([for parameter in aws_db_parameter_group.this.parameter : parameter.value if parameter.name == "rds.force_ssl"])
+  }
+}

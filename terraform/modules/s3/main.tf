@@ -12,7 +12,7 @@ variable "kms_key_arn" {
 
 data "aws_elb_service_account" "current" {}
 
-# ----- files: eligibility/ (employers' files) and reports/ ---------------------------------
+# ----- files: eligibility-uploads/ (employers' rosters and their <key>.report.csv) -----------
 
 resource "aws_s3_bucket" "files" {
   # checkov:skip=CKV_AWS_144:The run book places the system in one region; durability comes from S3 itself plus versioning, and cross-region copies of member data would need a data-residency review first.
@@ -75,30 +75,25 @@ resource "aws_s3_bucket_lifecycle_configuration" "files" {
     }
   }
 
+  # The bff presigns uploads under eligibility-uploads/<employer>/<uuid>.csv (bff/employers.py)
+  # and the worker writes each roster's report next to it as <key>.report.csv
+  # (gateway/flows/eligibility.py), so one prefix holds both. Lifecycle filters cannot match a
+  # suffix: a roster submitted under another key of the bucket (and its report) is kept until
+  # deleted by hand.
   rule {
-    id     = "eligibility-files"
+    id     = "eligibility-uploads"
     status = "Enabled"
     filter {
-      prefix = "eligibility/"
+      prefix = "eligibility-uploads/"
     }
-    # Processed into Postgres within the day; the raw file is kept for disputes, then deleted.
-    expiration {
-      days = 180
-    }
-  }
-
-  rule {
-    id     = "reports"
-    status = "Enabled"
-    filter {
-      prefix = "reports/"
-    }
+    # Applied to Postgres within minutes; roster and report are kept for disputes, then deleted
+    # (they hold salaries and birth dates).
     transition {
       days          = 30
       storage_class = "STANDARD_IA"
     }
     expiration {
-      days = 730
+      days = 180
     }
   }
 }
