@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     # Organization URI our booking webhook subscription belongs to (GET /users/me tells it).
     scheduling_organization_uri: str = "http://127.0.0.1:8090/organizations/SIMORG0000000001"
 
+    # --- email (sign-up verification; sent by the gateway worker through SES) -----------
+    # Public URL of the console: links in emails point at its pages.
+    webapp_base_url: str = "http://localhost:3000"
+    email_from_address: str = "no-reply@origin.local"
+
     # --- files ---------------------------------------------------------------------------
     files_bucket: str = "origin-local-files"
     eligibility_termination_guard_ratio: float = Field(default=0.2, ge=0, le=1)
