@@ -10,7 +10,8 @@ client:
     │                               `retry_after` seconds is when to try again, if known
     ├── PermanentError              retrying the same request cannot help: 4xx, bad input
     │   ├── AuthenticationError     our credentials were refused (401/403, bad API keys)
-    │   └── SmsGateError            this environment may not dispatch SMS to that URL
+    │   ├── SmsGateError            this environment may not dispatch SMS to that URL
+    │   └── EmailGateError          this environment may not send email through that endpoint
     └── CircuitOpen                 the provider's breaker is open; no call was made,
                                     re-queue after `retry_after` seconds
 
@@ -106,6 +107,10 @@ class AuthenticationError(PermanentError):
 
 class SmsGateError(PermanentError):
     """Local and test environments may only send SMS to the provider simulator."""
+
+
+class EmailGateError(PermanentError):
+    """Local and test environments may only send email to a local SES stand-in (moto)."""
 
 
 class CircuitOpen(ConnectorError):

@@ -23,6 +23,7 @@ from connectors.aggregation import (
     PlaidWebhookVerifier,
     open_aggregation_client,
 )
+from connectors.email import DEFAULT_STAND_IN_URLS, EmailConfig, EmailSender, SesEmailSender
 from connectors.policy import ProviderPolicy
 from connectors.scheduling import (
     CalendlyClient,
@@ -71,6 +72,24 @@ def sms_config(settings: Settings) -> SmsConfig:
     )
 
 
+def email_config(settings: Settings) -> EmailConfig:
+    """The email connector's config: SES in the region, moto's at AWS_ENDPOINT_URL locally.
+
+    Outside staging and production the configured endpoint is added to the stand-in
+    allow-list (tests run moto on a free port); the connector still refuses AWS hosts
+    there whatever the list says.
+    """
+    stand_ins: tuple[str, ...] = DEFAULT_STAND_IN_URLS
+    if not settings.app_env.is_deployed and settings.aws_endpoint_url:
+        stand_ins = (*DEFAULT_STAND_IN_URLS, settings.aws_endpoint_url)
+    return EmailConfig(
+        from_address=settings.email_from_address,
+        region=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url,
+        stand_in_urls=stand_ins,
+    )
+
+
 def aggregation_config(settings: Settings) -> AggregationConfig:
     """The aggregation connector's config; item webhooks go to our public Plaid webhook."""
     return AggregationConfig(
@@ -99,6 +118,7 @@ class Providers:
     """Open connector clients and webhook verifiers of one process."""
 
     sms: SmsSender
+    email: EmailSender
     aggregation: PlaidClient
     scheduling: CalendlyClient
     cipher: AccessTokenCipher
@@ -123,6 +143,9 @@ async def open_providers(
         sms = await stack.enter_async_context(
             open_sms_client(sms_config(settings), app_env=settings.app_env, transport=transport)
         )
+        email = await stack.enter_async_context(
+            SesEmailSender(email_config(settings), app_env=settings.app_env)
+        )
         aggregation = await stack.enter_async_context(
             open_aggregation_client(aggregation_config(settings), transport=transport)
         )
@@ -131,6 +154,7 @@ async def open_providers(
         )
         yield Providers(
             sms=sms,
+            email=email,
             aggregation=aggregation,
             scheduling=scheduling,
             cipher=token_cipher(settings),
@@ -138,7 +162,7 @@ async def open_providers(
             # The verification key is fetched through the client (its policy) and cached.
             plaid_webhooks=PlaidWebhookVerifier(aggregation.get_webhook_verification_key),
             calendly_signatures=CalendlySignatureVerifier(settings.scheduling_webhook_signing_key),
-            policies=(sms.policy, aggregation.policy, scheduling.policy),
+            policies=(sms.policy, email.policy, aggregation.policy, scheduling.policy),
         )
 
 

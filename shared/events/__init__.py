@@ -21,4 +21,10 @@ REGISTRY = EventRegistry(
     *email.EVENT_TYPES,
 )
 
-__all__ = ["REGISTRY", "AccountsSyncRequested", "EmailRequested", "SmsRequested", "SmsStatusChanged"]
+__all__ = [
+    "REGISTRY",
+    "AccountsSyncRequested",
+    "EmailRequested",
+    "SmsRequested",
+    "SmsStatusChanged",
+]

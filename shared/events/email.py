@@ -11,7 +11,7 @@ from shared.messaging.envelope import EventType
 
 
 class EmailRequested(EventData):
-    """An email to a person was queued; the worker sends it once (address and body stay in the row)."""
+    """An email to a person was queued; the worker sends it once (address, body stay in the row)."""
 
     message_id: UUID = Field(description="Our email_messages row id.")
 
