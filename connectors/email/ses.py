@@ -97,7 +97,8 @@ class SesEmailSender:
         )
 
     @property
-    def _ses(self) -> SESV2Client:
+    def client(self) -> SESV2Client:
+        """The open boto3 client (tests fake the wire with botocore's `before-send` event)."""
         if self._client is None:
             raise RuntimeError("SesEmailSender used before open()")
         return self._client
@@ -119,7 +120,7 @@ class SesEmailSender:
         async def attempt() -> SentEmail:
             try:
                 response = await self._in_thread(
-                    self._ses.send_email,
+                    self.client.send_email,
                     FromEmailAddress=self.config.from_address,
                     Destination={"ToAddresses": [email.to_address]},
                     Content={
