@@ -8,6 +8,7 @@ load balancer exposes), never from a request's Host header.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from connectors.aggregation import (
     open_aggregation_client,
 )
 from connectors.email import DEFAULT_STAND_IN_URLS, EmailConfig, EmailSender, SesEmailSender
+from connectors.errors import ConnectorError
 from connectors.policy import ProviderPolicy
 from connectors.scheduling import (
     CalendlyClient,
@@ -41,6 +43,8 @@ from connectors.sms import (
 from shared.database import Pool, create_pool
 from shared.settings import Settings
 from shared.web.keys import SETTINGS
+
+log = logging.getLogger(__name__)
 
 TWILIO_WEBHOOK_PATH = "/webhooks/twilio"
 PLAID_WEBHOOK_PATH = "/webhooks/plaid"
@@ -146,6 +150,8 @@ async def open_providers(
         email = await stack.enter_async_context(
             SesEmailSender(email_config(settings), app_env=settings.app_env)
         )
+        if not settings.app_env.is_deployed and settings.aws_endpoint_url:
+            await _register_local_sender(email)
         aggregation = await stack.enter_async_context(
             open_aggregation_client(aggregation_config(settings), transport=transport)
         )
@@ -163,6 +169,17 @@ async def open_providers(
             plaid_webhooks=PlaidWebhookVerifier(aggregation.get_webhook_verification_key),
             calendly_signatures=CalendlySignatureVerifier(settings.scheduling_webhook_signing_key),
             policies=(sms.policy, email.policy, aggregation.policy, scheduling.policy),
+        )
+
+
+async def _register_local_sender(email: SesEmailSender) -> None:
+    """Locally (moto's SES) the sender must exist before anything is sent; a miss is logged."""
+    try:
+        await email.ensure_sender_identity()
+    except ConnectorError as exc:
+        log.warning(
+            "could not register the email sender on the local SES stand-in",
+            extra={"error_type": type(exc).__name__, "code": exc.code},
         )
 
 

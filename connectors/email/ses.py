@@ -109,6 +109,27 @@ class SesEmailSender:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(func, *args, **kwargs))
 
+    async def ensure_sender_identity(self) -> None:
+        """On a local stand-in only: register the sender, which SES (and moto) require.
+
+        Deployed identities are verified out of band (DNS records for the domain);
+        the gate refuses this call anywhere but a stand-in.
+        """
+        operation = "create_email_identity"
+        self.gate.check(self.config.endpoint_url, provider=PROVIDER, operation=operation)
+        if self.gate.app_env.is_deployed:
+            return
+        try:
+            await self._in_thread(
+                self.client.create_email_identity, EmailIdentity=self.config.from_address
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "AlreadyExistsException":
+                return
+            raise map_client_error(exc, operation) from None
+        except BotoCoreError as exc:
+            raise map_botocore_error(exc, operation) from None
+
     async def send(self, email: OutgoingEmail) -> SentEmail:
         """Send `email` from the configured sender; outside deployments only to a stand-in."""
         operation = "send_email"

@@ -220,3 +220,18 @@ def test_the_sender_satisfies_the_protocol() -> None:
 def test_an_outgoing_email_keeps_the_address_and_body_out_of_its_repr() -> None:
     assert "someone@example.com" not in repr(EMAIL)
     assert "token" not in repr(EMAIL)
+
+
+async def test_registering_the_sender_happens_only_on_a_stand_in(
+    sending: Any, wire: FakeWire
+) -> None:
+    local = await sending(MOTO, AppEnv.LOCAL)
+    against_aws = await sending(REAL_ENDPOINT, AppEnv.TEST)
+    deployed = await sending(None, AppEnv.PRODUCTION)
+
+    await local.ensure_sender_identity()
+    with pytest.raises(EmailGateError):
+        await against_aws.ensure_sender_identity()
+    await deployed.ensure_sender_identity()  # verified out of band: nothing is sent
+
+    assert [r.url for r in wire.requests] == [f"{MOTO}/v2/email/identities"]
