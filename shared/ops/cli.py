@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     from shared.ops import (
         database_commands,
         demo_commands,
+        email_commands,
         identity_commands,
         jobs_commands,
         messaging_commands,
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     for module in (
         database_commands,
         storage_commands,
+        email_commands,
         messaging_commands,
         service_commands,
         switch_commands,
