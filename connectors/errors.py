@@ -12,7 +12,8 @@ client:
     │   ├── AuthenticationError     our credentials were refused (401/403, bad API keys)
     │   ├── UnexpectedResponse      a 2xx body we cannot read: not JSON, or a field we need
     │                               is missing or mistyped (`fields` names them)
-    │   └── SmsGateError            this environment may not dispatch SMS to that URL
+    │   ├── SmsGateError            this environment may not dispatch SMS to that URL
+    │   └── EmailGateError          this environment may not send email through that endpoint
     └── CircuitOpen                 the provider's breaker is open; no call was made,
                                     re-queue after `retry_after` seconds
 
@@ -132,6 +133,10 @@ class UnexpectedResponse(PermanentError):
 
 class SmsGateError(PermanentError):
     """Local and test environments may only send SMS to the provider simulator."""
+
+
+class EmailGateError(PermanentError):
+    """Local and test environments may only send email to a local SES stand-in (moto)."""
 
 
 class CircuitOpen(ConnectorError):

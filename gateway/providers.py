@@ -12,6 +12,7 @@ handler calling a provider already holds a connection of the main pool.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from connectors.aggregation import (
     PlaidWebhookVerifier,
     open_aggregation_client,
 )
+from connectors.email import DEFAULT_STAND_IN_URLS, EmailConfig, EmailSender, SesEmailSender
+from connectors.errors import ConnectorError
 from connectors.policy import ProviderPolicy
 from connectors.rate_limit import DeclaredLimit, RateLimit, SharedLimiter
 from connectors.scheduling import (
@@ -45,6 +48,8 @@ from connectors.sms import (
 from shared.database import Pool, create_pool
 from shared.settings import Settings
 from shared.web.keys import SETTINGS
+
+log = logging.getLogger(__name__)
 
 TWILIO_WEBHOOK_PATH = "/webhooks/twilio"
 PLAID_WEBHOOK_PATH = "/webhooks/plaid"
@@ -79,6 +84,24 @@ def sms_config(settings: Settings) -> SmsConfig:
     )
 
 
+def email_config(settings: Settings) -> EmailConfig:
+    """The email connector's config: SES in the region, moto's at AWS_ENDPOINT_URL locally.
+
+    Outside staging and production the configured endpoint is added to the stand-in
+    allow-list (tests run moto on a free port); the connector still refuses AWS hosts
+    there whatever the list says.
+    """
+    stand_ins: tuple[str, ...] = DEFAULT_STAND_IN_URLS
+    if not settings.app_env.is_deployed and settings.aws_endpoint_url:
+        stand_ins = (*DEFAULT_STAND_IN_URLS, settings.aws_endpoint_url)
+    return EmailConfig(
+        from_address=settings.email_from_address,
+        region=settings.aws_region,
+        endpoint_url=settings.aws_endpoint_url,
+        stand_in_urls=stand_ins,
+    )
+
+
 def aggregation_config(settings: Settings) -> AggregationConfig:
     """The aggregation connector's config; item webhooks go to our public Plaid webhook."""
     return AggregationConfig(
@@ -107,6 +130,7 @@ class Providers:
     """Open connector clients and webhook verifiers of one process."""
 
     sms: SmsSender
+    email: EmailSender
     aggregation: PlaidClient
     scheduling: CalendlyClient
     cipher: AccessTokenCipher
@@ -158,6 +182,11 @@ async def open_providers(
             )
         )
         aggregation_settings = aggregation_config(settings)
+        email = await stack.enter_async_context(
+            SesEmailSender(email_config(settings), app_env=settings.app_env)
+        )
+        if not settings.app_env.is_deployed and settings.aws_endpoint_url:
+            await _register_local_sender(email)
         aggregation = await stack.enter_async_context(
             open_aggregation_client(
                 aggregation_settings,
@@ -170,6 +199,7 @@ async def open_providers(
         )
         yield Providers(
             sms=sms,
+            email=email,
             aggregation=aggregation,
             scheduling=scheduling,
             cipher=token_cipher(settings),
@@ -177,8 +207,19 @@ async def open_providers(
             # The verification key is fetched through the client (its policy) and cached.
             plaid_webhooks=PlaidWebhookVerifier(aggregation.get_webhook_verification_key),
             calendly_signatures=CalendlySignatureVerifier(settings.scheduling_webhook_signing_key),
-            policies=(sms.policy, aggregation.policy, scheduling.policy),
+            policies=(sms.policy, email.policy, aggregation.policy, scheduling.policy),
             limits=(*sms.declared_limits(), *aggregation.declared_limits()),
+        )
+
+
+async def _register_local_sender(email: SesEmailSender) -> None:
+    """Locally (moto's SES) the sender must exist before anything is sent; a miss is logged."""
+    try:
+        await email.ensure_sender_identity()
+    except ConnectorError as exc:
+        log.warning(
+            "could not register the email sender on the local SES stand-in",
+            extra={"error_type": type(exc).__name__, "code": exc.code},
         )
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The local S3 stand-in for `make run`: moto's server on :5000 with the files bucket created.
+# The local S3 and SES stand-in for `make run`: moto's server on :5000 with the files bucket
+# created and the email sender registered (moto records every email the worker sends).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/moto_server -H 127.0.0.1 -p 5000 &
@@ -10,4 +11,5 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 .venv/bin/python -m shared.ops ensure-bucket
+.venv/bin/python -m shared.ops ensure-email-sender
 wait $server

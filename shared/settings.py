@@ -94,11 +94,6 @@ class Settings(BaseSettings):
     # Server-rendered ops page on the gateway (HTTP Basic, user "ops").
     ops_password: SecretStr = SecretStr("local-ops-password")
 
-    # --- console links and email (sign-up verification) -------------------------------
-    # Public URL of the advisor console, for links in emails.
-    webapp_base_url: str = "http://localhost:3000"
-    email_from_address: str = "no-reply@origin.local"
-
     # --- advisor sessions (bff) ------------------------------------------------------
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
@@ -129,6 +124,11 @@ class Settings(BaseSettings):
     scheduling_webhook_signing_key: SecretStr = SecretStr("simulator-calendly-signing-key")
     # Organization URI our booking webhook subscription belongs to (GET /users/me tells it).
     scheduling_organization_uri: str = "http://127.0.0.1:8090/organizations/SIMORG0000000001"
+
+    # --- email (sign-up verification; sent by the gateway worker through SES) -----------
+    # Public URL of the console: links in emails point at its pages.
+    webapp_base_url: str = "http://localhost:3000"
+    email_from_address: str = "no-reply@origin.local"
 
     # --- files ---------------------------------------------------------------------------
     files_bucket: str = "origin-local-files"

@@ -61,5 +61,5 @@ locals {
   migrate_command = ["python", "-m", "shared.ops", "migrate"]
 
   # Consumer queues (shared/messaging/topology.py); each has a `<queue>.dlq` dead-letter queue.
-  consumer_queues = ["gateway.sms", "gateway.sms_status", "gateway.accounts", "gateway.scheduling", "gateway.eligibility"]
+  consumer_queues = ["gateway.sms", "gateway.sms_status", "gateway.accounts", "gateway.scheduling", "gateway.eligibility", "gateway.email"]
 }

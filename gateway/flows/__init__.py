@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.flows import accounts, appointments, eligibility, sms
+from gateway.flows import accounts, appointments, eligibility, email, sms
 from shared.messaging.consumer import Consumer
 
 
@@ -20,4 +20,5 @@ def build_consumers(app: web.Application) -> list[Consumer]:
         *accounts.consumers(app),
         *appointments.consumers(),
         *eligibility.consumers(app),
+        *email.consumers(app),
     ]

@@ -2,7 +2,9 @@
 
 Published outbox rows and inbox rows (`shared.messaging.retention`), raw
 webhook events, expired or revoked advisor sessions, failed sign-ins and
-sign-up attempts (they hold client IPs), and the scheduler's own run history and sweep bookkeeping.
+sign-up attempts (they hold client IPs), pending sign-ups a day past their expiry
+(they hold an email and a password hash), and the scheduler's own run history and
+sweep bookkeeping.
 Every delete goes in small batches, each its own transaction, so a large backlog
 never holds locks for long; they are idempotent, so a run taken over halfway
 simply deletes the rest.
@@ -64,6 +66,9 @@ class Retention:
         signup_attempts = await self._delete_older(
             ctx, "signup_attempts", "occurred_at", now - ATTEMPTS_KEPT
         )
+        pending_signups = await self._delete_older(
+            ctx, "pending_signups", "expires_at", now - ATTEMPTS_KEPT
+        )
         retries = await self._delete(
             ctx,
             "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
@@ -78,6 +83,7 @@ class Retention:
             sessions_deleted=sessions,
             login_failures_deleted=login_failures,
             signup_attempts_deleted=signup_attempts,
+            pending_signups_deleted=pending_signups,
             stuck_work_retries_deleted=retries,
             job_runs_deleted=history,
         )
@@ -85,7 +91,7 @@ class Retention:
     async def _delete_older(
         self, ctx: JobContext, table: str, column: str, cutoff: datetime
     ) -> int:
-        """Delete the rows of `table` (with a bigserial `id`) whose `column` is before `cutoff`."""
+        """Delete the rows of `table` (keyed by `id`) whose `column` is before `cutoff`."""
         return await self._delete(
             ctx,
             f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table}"  # noqa: S608 - our names

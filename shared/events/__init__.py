@@ -6,8 +6,9 @@ type has a committed JSON Schema in `contracts/events/` (regenerate with
 `python -m contracts.event_schemas`); a contract test fails when they drift.
 """
 
-from shared.events import accounts, appointments, appointments_sync, eligibility, sms
+from shared.events import accounts, appointments, appointments_sync, eligibility, email, sms
 from shared.events.accounts import AccountsSyncRequested
+from shared.events.email import EmailRequested
 from shared.events.sms import SmsRequested, SmsStatusChanged
 from shared.messaging.envelope import EventRegistry
 
@@ -17,6 +18,13 @@ REGISTRY = EventRegistry(
     *appointments_sync.EVENT_TYPES,
     *appointments.EVENT_TYPES,
     *eligibility.EVENT_TYPES,
+    *email.EVENT_TYPES,
 )
 
-__all__ = ["REGISTRY", "AccountsSyncRequested", "SmsRequested", "SmsStatusChanged"]
+__all__ = [
+    "REGISTRY",
+    "AccountsSyncRequested",
+    "EmailRequested",
+    "SmsRequested",
+    "SmsStatusChanged",
+]

@@ -237,7 +237,7 @@ class ConsumerRunner:
             await asyncio.wait(unfinished, timeout=5)
         for worker in self._batch_workers.values():
             await cancel_and_wait(worker)
-        for channel in self._channels.values():
+        for channel in list(self._channels.values()):  # connecting may still add one
             if not channel.is_closed:
                 with contextlib.suppress(Exception):
                     await channel.close()

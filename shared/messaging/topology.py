@@ -64,6 +64,7 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         "gateway.eligibility", ("eligibility.file_received", "eligibility.terminations_confirmed")
     ),
+    QueueSpec("gateway.email", ("email.requested",)),
 )
 
 

@@ -34,7 +34,7 @@ log_retention_days         = 365
 sms_provider = {
   base_url    = "https://api.twilio.com"
   account_sid = "AC5f2c7e0d9b8a41c6a3e1f4b7d2c9e8a1"
-  from_number = "+15005550006"
+  from_number = "+18885550199" # example: the staging sender Twilio assigns
 }
 aggregation_provider = {
   base_url  = "https://sandbox.plaid.com"

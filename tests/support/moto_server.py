@@ -1,4 +1,4 @@
-"""Start moto's S3 server (`moto_server` from the venv) on a free port, and stop it.
+"""Start moto's server (`moto_server` from the venv: S3, SES, ...) on a free port, and stop it.
 
 Tests talk to it over real HTTP with boto3, as the app does locally
 (`make run` starts the same binary); nothing is patched in-process.
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -34,6 +35,15 @@ class MotoServer:
     def reset(self) -> None:
         """Forget every bucket and object (moto's reset API)."""
         httpx.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+
+    def sent_emails(self, to: str | None = None) -> list[dict[str, Any]]:
+        """What moto's SES recorded as sent (`subject`, `body`, `destinations`, `id`, ...)."""
+        response = httpx.get(f"{self.endpoint_url}/moto-api/data.json", timeout=10)
+        response.raise_for_status()
+        sent: list[dict[str, Any]] = response.json().get("ses", {}).get("Message", [])
+        if to is None:
+            return sent
+        return [m for m in sent if to in m.get("destinations", {}).get("ToAddresses", [])]
 
 
 @contextmanager

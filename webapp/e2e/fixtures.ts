@@ -9,12 +9,14 @@ function system(): SystemInfo {
 }
 
 // The browser logs every 4xx answer as "Failed to load resource"; the journeys provoke
-// some on purpose (the session probe before sign-in, another advisor's member). Those are
-// network notes, not errors of the app; anything else fails the journey.
-const EXPECTED_NETWORK_NOTE = /Failed to load resource: the server responded with a status of (401|404)/;
+// some on purpose (the session probe before sign-in, another advisor's member, a used
+// sign-up link). Those are network notes, not errors of the app; anything else fails the
+// journey.
+const EXPECTED_NETWORK_NOTE = /Failed to load resource: the server responded with a status of (400|401|404)/;
 
-export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; consoleErrors: string[] }>({
+export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; motoUrl: string; consoleErrors: string[] }>({
   baseURL: async ({}, use) => use(system().baseUrl),
+  motoUrl: async ({}, use) => use(system().motoUrl),
   advisors: async ({}, use) => use(system().credentials.filter((credentials) => credentials.role === 'advisor')),
   admin: async ({}, use) => {
     const admin = system().credentials.find((credentials) => credentials.role === 'admin');
@@ -46,6 +48,16 @@ export async function signIn(page: Page, credentials: Credentials): Promise<void
 /** Save the journey's main screen where the CI keeps artifacts. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join('test-results', `${name}.png`), fullPage: true });
+}
+
+/** The sign-up link in the latest email moto's SES recorded for `to` (the worker sent it), if any. */
+export async function emailedSignupLink(motoUrl: string, to: string): Promise<string | null> {
+  const response = await fetch(`${motoUrl}/moto-api/data.json`);
+  if (!response.ok) return null;
+  const data = (await response.json()) as { ses?: { Message?: { destinations?: { ToAddresses?: string[] }; body?: string }[] } };
+  const sent = (data.ses?.Message ?? []).filter((message) => message.destinations?.ToAddresses?.includes(to));
+  const match = sent.at(-1)?.body?.match(/https?:\/\/[^\s"<]+\/verify#token=[A-Za-z0-9_-]{43}/);
+  return match ? match[0] : null;
 }
 
 /** The id of a member as another user sees it, through the bff's API (not the UI). */

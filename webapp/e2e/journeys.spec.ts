@@ -5,7 +5,7 @@
  * Demo data (shared.ops seed-demo): members demo.member.N@example.com, advisors
  * alternating (even N: the first advisor), SMS opt-in unless N is a multiple of 3.
  */
-import { expect, memberIdAs, screenshot, signIn, test } from './fixtures';
+import { emailedSignupLink, expect, memberIdAs, screenshot, signIn, test } from './fixtures';
 
 const ALICES_OPTED_IN = 'demo.member.2@example.com';
 const ALICES_FOR_LINKING = 'demo.member.4@example.com';
@@ -176,4 +176,37 @@ test('an admin adds an advisor, assigns a member and reads the audit log', async
   await page.getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('row').filter({ hasText: 'Ada Admin' }).first()).toBeVisible();
   await screenshot(page, 'journey-admin-audit');
+});
+
+test('a person signs up, opens the emailed link and finishes signing up once', async ({ page, motoUrl }) => {
+  const email = `e2e.signup.${Date.now()}@example.com`;
+  const password = 'Journey-signup-42!';
+  await page.goto('/sign-up');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Full name (optional)').fill('Jo Journey');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  await screenshot(page, 'journey-signup-check-email');
+
+  // The gateway worker sends the email through SES, here moto's, which records it.
+  let link: string | null = null;
+  await expect
+    .poll(async () => (link = await emailedSignupLink(motoUrl, email)), { timeout: 30_000 })
+    .not.toBeNull();
+  await page.goto(link!);
+  await expect(page.getByRole('heading', { name: 'Finish signing up' })).toBeVisible();
+  await expect(page).not.toHaveURL(/token=/);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Finish signing up' }).click();
+  await expect(page.getByRole('heading', { name: 'Your account is ready' })).toBeVisible();
+  await expect(page.getByText('Welcome to Origin, Jo Journey.')).toBeVisible();
+  await screenshot(page, 'journey-signup-verified');
+
+  await page.goto('about:blank'); // a fresh load, as when the link is opened again from the email
+  await page.goto(link!);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Finish signing up' }).click();
+  await expect(page.getByRole('alert')).toContainText('already used');
+  await expect(page.getByRole('link', { name: 'Sign up again' })).toBeVisible();
 });

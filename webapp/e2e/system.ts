@@ -1,11 +1,12 @@
 /**
  * The real system for the browser journeys, started on free ports: the provider
- * simulator, the gateway's web and worker roles, the bff, and Vite proxying /api to
- * that bff, on a fresh Postgres database and a fresh RabbitMQ vhost (both removed
- * afterwards), seeded with `python -m shared.ops seed-demo`.
+ * simulator, moto's server (SES: the worker sends sign-up email there and moto records
+ * it), the gateway's web and worker roles, the bff, and Vite proxying /api to that bff,
+ * on a fresh Postgres database and a fresh RabbitMQ vhost (both removed afterwards),
+ * seeded with `python -m shared.ops seed-demo`.
  *
  * Set E2E_BASE_URL to run against a system that is already up (`make run`): then only
- * the demo seed runs, with the environment's DATABASE_URL.
+ * the demo seed runs, with the environment's DATABASE_URL (and moto at AWS_ENDPOINT_URL).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,8 @@ export interface Credentials {
 export interface SystemInfo {
   baseUrl: string;
   credentials: Credentials[];
+  /** moto's server: what its SES recorded is at `${motoUrl}/moto-api/data.json`. */
+  motoUrl: string;
 }
 
 export function freePort(): Promise<number> {
@@ -139,17 +142,23 @@ function seedDemo(env: NodeJS.ProcessEnv): Credentials[] {
 export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Promise<void> }> {
   mkdirSync(LOG_DIR, { recursive: true });
   if (process.env.E2E_BASE_URL) {
-    const info = { baseUrl: process.env.E2E_BASE_URL, credentials: seedDemo({ ...process.env }) };
+    const info = {
+      baseUrl: process.env.E2E_BASE_URL,
+      credentials: seedDemo({ ...process.env }),
+      motoUrl: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000',
+    };
     return { info, stop: async () => undefined };
   }
 
   const suffix = randomBytes(6).toString('hex');
   const database = `origin_e2e_${suffix}`;
   const vhost = `origin_e2e_${suffix}`;
-  const [simulatorPort, gatewayPort, workerPort, bffPort, webPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
+  const [simulatorPort, gatewayPort, workerPort, bffPort, webPort, motoPort] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
   );
   const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  const motoUrl = `http://127.0.0.1:${motoPort}`;
+  const baseUrl = `http://127.0.0.1:${webPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -165,6 +174,13 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     SCHEDULING_BASE_URL: simulatorUrl,
     SIMULATOR_GATEWAY_WEBHOOK_BASE_URL: gatewayUrl,
     SIMULATOR_PUBLIC_BASE_URL: simulatorUrl,
+    // SES is moto's (the worker registers the sender there as it starts); links in emails
+    // point at this Vite.
+    AWS_ENDPOINT_URL: motoUrl,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+    WEBAPP_BASE_URL: baseUrl,
   };
   const processes = new Processes();
   let created = false;
@@ -192,6 +208,8 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     const credentials = seedDemo(env);
 
     const simulator = processes.start('simulator', PYTHON, ['-m', 'connectors.simulator'], { ...env, PORT: String(simulatorPort) });
+    const moto = processes.start('moto', PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)], env);
+    await waitFor('moto', `${motoUrl}/moto-api/data.json`, moto);
     const gateway = processes.start('gateway-web', PYTHON, ['-m', 'gateway', 'web'], { ...env, PORT: String(gatewayPort) });
     const worker = processes.start('gateway-worker', PYTHON, ['-m', 'gateway', 'worker'], { ...env, PORT: String(workerPort) });
     const bff = processes.start('bff', PYTHON, ['-m', 'bff'], { ...env, PORT: String(bffPort) });
@@ -211,7 +229,7 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     ]);
     // The first page load makes Vite transform every module; do it before the clock runs.
     await waitFor('vite modules', `http://127.0.0.1:${webPort}/src/main.tsx`, vite);
-    return { info: { baseUrl: `http://127.0.0.1:${webPort}`, credentials }, stop };
+    return { info: { baseUrl, credentials, motoUrl }, stop };
   } catch (error) {
     await stop();
     throw error;

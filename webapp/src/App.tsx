@@ -9,6 +9,8 @@ import { MemberList } from './pages/MemberList';
 import { MemberPage } from './pages/member/MemberPage';
 import { NotFound } from './pages/NotFound';
 import { SignIn } from './pages/SignIn';
+import { SignUp } from './pages/SignUp';
+import { VerifySignup } from './pages/VerifySignup';
 import { RiskCalculator } from './pages/tools/RiskCalculator';
 import { WellnessCalculator } from './pages/tools/WellnessCalculator';
 
@@ -17,6 +19,8 @@ export function AppRoutes() {
     <Routes>
       <Route path="/sign-in" element={<SignIn />} />
       <Route path="/link-complete" element={<LinkComplete />} />
+      <Route path="/sign-up" element={<SignUp />} />
+      <Route path="/verify" element={<VerifySignup />} />
       <Route
         element={
           <RequireAuth>

@@ -1,104 +1,19 @@
-"""Sign-up with the eligibility check; the wellness and risk tools; the member risk profile."""
+"""The wellness and risk tools; the member risk profile (sign-up: test_signup.py)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from aiohttp import DummyCookieJar
 
 from bff.app import create_app
-from bff.limits import Limits, WindowLimit
 from shared.database import transaction
 from tests.integration.bff.builders import (
     FULL_PROFILE,
     make_member,
     make_user,
     sign_in,
-    unique_email,
 )
-
-
-async def test_an_email_on_an_eligibility_list_signs_up_with_employer_access(client, pool):
-    email = unique_email("employee")
-    employer_id = str(uuid.uuid4())
-    async with transaction(pool) as cur:
-        await cur.execute(
-            "INSERT INTO employers (id, name) VALUES (%s, %s)", (employer_id, f"Emp {employer_id}")
-        )
-        await cur.execute(
-            "INSERT INTO eligibility_records (id, employer_id, email, full_name, country, salary)"
-            " VALUES (%s, %s, %s, 'Eli Gible', 'US', 90000)",
-            (str(uuid.uuid4()), employer_id, email),
-        )
-
-    response = await client.post(
-        "/api/v1/signup",
-        json={"email": email.upper(), "password": "Saf3-enough!", "country": "us"},
-    )
-
-    body = await response.json()
-    assert response.status == 201, body
-    assert body["access_type"] == "employer"
-    assert body["employer"]["id"] == employer_id
-    assert body["full_name"] == "Eli Gible" and body["country"] == "US"
-    async with transaction(pool) as cur:
-        await cur.execute("SELECT salary, password_hash FROM members WHERE id = %s", (body["id"],))
-        salary, password_hash = await cur.fetchone()
-    assert str(salary) == "90000.00"
-    assert password_hash.startswith("$argon2id$")
-
-
-async def test_anyone_else_signs_up_as_dtc_and_a_second_time_gets_409(client):
-    email = unique_email("dtc")
-    payload = {"email": email, "password": "Saf3-enough!", "country": "BR", "full_name": "Dee"}
-
-    first = await client.post("/api/v1/signup", json=payload)
-    second = await client.post("/api/v1/signup", json={**payload, "email": email.upper()})
-
-    assert first.status == 201
-    assert (await first.json())["access_type"] == "dtc"
-    assert second.status == 409
-
-
-async def test_one_address_is_throttled_after_its_sign_ups_and_others_are_not(
-    aiohttp_client, settings
-):
-    limits = Limits(
-        signup_per_ip=WindowLimit(2, timedelta(hours=1)), client_ip_header="X-Forwarded-For"
-    )
-    client = await aiohttp_client(create_app(settings, limits=limits))
-    address = f"198.51.100.{uuid.uuid4().int % 250 + 1}, 10.0.{uuid.uuid4().int % 250}.1"
-
-    async def sign_up(email: str, forwarded_for: str):
-        return await client.post(
-            "/api/v1/signup",
-            json={"email": email, "password": "Saf3-enough!", "country": "US"},
-            headers={"X-Forwarded-For": forwarded_for},
-        )
-
-    taken = unique_email("again")
-    statuses = [(await sign_up(email, address)).status for email in (taken, taken)]
-    throttled = await sign_up(unique_email(), address)
-    elsewhere = await sign_up(unique_email(), f"{address}, 203.0.113.9")
-
-    assert statuses == [201, 409]  # a refused attempt counts too
-    assert throttled.status == 429
-    assert throttled.content_type == "application/problem+json"
-    assert 3000 < int(throttled.headers["Retry-After"]) <= 3600
-    assert elsewhere.status == 201
-
-
-async def test_sign_up_applies_the_password_policy(client):
-    for password in ("short1!", "NoDigits!!", "n0symbolsatall", "P@ssw0rd1"):
-        response = await client.post(
-            "/api/v1/signup",
-            json={"email": unique_email(), "password": password, "country": "US"},
-        )
-        body = await response.json()
-        assert response.status == 422, password
-        assert body["errors"][0]["field"] == "password"
-        assert password not in str(body)
 
 
 async def test_the_wellness_tool_scores_and_refuses_non_positive_numbers(client, team):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -269,9 +270,19 @@ async def test_sign_up_of_an_eligible_email_creates_an_employer_member_with_the_
     )
     assert status["status"] == "done", status
 
-    response = await employer.admin.client.post(
+    accepted = await employer.admin.client.post(
         "/api/v1/signup",
         json={"email": email, "password": "Str0ng&Secret!", "country": "BR"},
+    )
+    assert accepted.status == 202
+    async with pool.acquire() as conn, conn.cursor() as cur:  # the emailed link (not yet sent)
+        await cur.execute("SELECT text_body FROM email_messages WHERE to_address = %s", (email,))
+        (text_body,) = await cur.fetchone()
+    link = re.search(r"#token=([A-Za-z0-9_-]{43})", text_body)
+    assert link, text_body
+    token = link.group(1)
+    response = await employer.admin.client.post(
+        "/api/v1/signup/verify", json={"token": token, "password": "Str0ng&Secret!"}
     )
     body = await response.json()
 

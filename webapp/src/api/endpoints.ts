@@ -18,6 +18,9 @@ import type {
   RiskPlans,
   RiskProfileInput,
   SessionInfo,
+  SignedUpMember,
+  SignupAccepted,
+  SignupRequest,
   StoredRiskProfile,
   UserList,
   Wellness,
@@ -31,6 +34,10 @@ export const api = {
     request<SessionInfo>('POST', '/auth/login', { body: { email, password }, expectUnauthorized: true }),
   logout: () => request<void>('POST', '/auth/logout'),
   me: (signal?: AbortSignal) => request<SessionInfo>('GET', '/me', { signal, expectUnauthorized: true }),
+  signUp: (signup: SignupRequest) => request<SignupAccepted>('POST', '/signup', { body: signup }),
+  /** The token travels in the body, never in a URL that servers log. */
+  verifySignup: (token: string, password: string) =>
+    request<SignedUpMember>('POST', '/signup/verify', { body: { token, password } }),
 
   listMembers: (query: MemberQuery, signal?: AbortSignal) =>
     request<MemberPage>('GET', '/members', { query: { ...query }, signal }),

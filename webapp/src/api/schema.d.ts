@@ -392,8 +392,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign up as a member */
+        /** Sign up as a member (emails a verification link) */
         post: operations["signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/signup/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish signing up with the emailed link's token and the chosen password */
+        post: operations["verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1243,6 +1260,23 @@ export interface components {
             csrf_token: string;
         };
         /**
+         * SignupAccepted
+         * @description The one answer to every well-formed sign-up: what happens next is in the email.
+         */
+        SignupAccepted: {
+            /**
+             * Status
+             * @default check_email
+             * @constant
+             */
+            status?: "check_email";
+            /**
+             * Detail
+             * @default Check your email: it says how to finish signing up.
+             */
+            detail?: string;
+        };
+        /**
          * SignupIn
          * @description Who is signing up.
          */
@@ -1360,6 +1394,16 @@ export interface components {
         Vehicle: {
             /** Year */
             year: number;
+        };
+        /**
+         * VerifyIn
+         * @description The token from the emailed link and the password chosen at sign-up.
+         */
+        VerifyIn: {
+            /** Token */
+            token: string;
+            /** Password */
+            password: string;
         };
         /**
          * WellnessAssessment
@@ -2332,13 +2376,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Sign up as a member */
-            201: {
+            /** @description Sign up as a member (emails a verification link) */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SignupOut"];
+                    "application/json": components["schemas"]["SignupAccepted"];
                 };
             };
             /** @description Throttled: retry after the given number of seconds */
@@ -2349,6 +2393,39 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyIn"];
+            };
+        };
+        responses: {
+            /** @description Finish signing up with the emailed link's token and the chosen password */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupOut"];
                 };
             };
             /** @description A problem (4xx: the request; 502/503: a dependency) */

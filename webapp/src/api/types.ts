@@ -71,6 +71,10 @@ export type MessageStatus = 'requested' | 'sending' | 'sent' | 'delivered' | 'un
 export type Message = Schemas['MessageOut'];
 export type Note = Schemas['NoteOut'];
 
+export type SignupRequest = Schemas['SignupIn'];
+export type SignupAccepted = Schemas['SignupAccepted'];
+export type SignedUpMember = Schemas['SignupOut'];
+
 export type AdminUser = Schemas['ManagedUser'];
 export type UserList = Schemas['UserList'];
 export type NewUser = Schemas['NewUser'];

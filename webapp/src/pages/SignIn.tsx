@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError, describeError } from '../api/problem';
 import { safeNext, useSession } from '../auth/session';
 import { WarningAlert } from '../components/feedback';
@@ -76,6 +76,9 @@ export function SignIn() {
         <button type="submit" disabled={busy || !email || !password}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <p className="muted">
+          Joining Origin as a member? <Link to="/sign-up">Sign up</Link>
+        </p>
       </form>
     </main>
   );
