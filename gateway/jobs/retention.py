@@ -2,7 +2,8 @@
 
 Published outbox rows and inbox rows (`shared.messaging.retention`), raw
 webhook events, expired or revoked advisor sessions, failed sign-ins and
-sign-up attempts (they hold client IPs), and the scheduler's own run history and sweep bookkeeping.
+sign-up attempts (they hold client IPs), member changes and balance history, and
+the scheduler's own run history and sweep bookkeeping.
 Every delete goes in small batches, each its own transaction, so a large backlog
 never holds locks for long; they are idempotent, so a run taken over halfway
 simply deletes the rest.
@@ -24,6 +25,11 @@ SESSION_KEPT_AFTER_EXPIRY = timedelta(days=1)
 # Failed sign-ins and sign-up attempts throttle for minutes to an hour (`bff.limits`); a day
 # of them is kept for whoever investigates an attack, and no longer: each holds a client IP.
 ATTEMPTS_KEPT = timedelta(days=1)
+# Member changes let an open member page resume after a reconnect (`bff.member_events`); a
+# page away longer than this gets a fresh screen instead.
+MEMBER_CHANGES_KEPT = timedelta(days=1)
+# The accounts chart shows balances over the last year.
+BALANCE_HISTORY_KEPT = timedelta(days=400)
 _BATCH = 5_000
 
 
@@ -64,6 +70,12 @@ class Retention:
         signup_attempts = await self._delete_older(
             ctx, "signup_attempts", "occurred_at", now - ATTEMPTS_KEPT
         )
+        member_changes = await self._delete_older(
+            ctx, "member_changes", "created_at", now - MEMBER_CHANGES_KEPT
+        )
+        balances = await self._delete_older(
+            ctx, "account_balance_history", "recorded_at", now - BALANCE_HISTORY_KEPT
+        )
         retries = await self._delete(
             ctx,
             "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
@@ -78,6 +90,8 @@ class Retention:
             sessions_deleted=sessions,
             login_failures_deleted=login_failures,
             signup_attempts_deleted=signup_attempts,
+            member_changes_deleted=member_changes,
+            balance_history_deleted=balances,
             stuck_work_retries_deleted=retries,
             job_runs_deleted=history,
         )
