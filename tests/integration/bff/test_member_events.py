@@ -32,7 +32,7 @@ CHANGE = TypeAdapter(MemberChange)
 
 @dataclass
 class Event:
-    id: int | None
+    id: int  # -1: the event had no id
     event: str
     data: Any
 
@@ -56,7 +56,7 @@ class EventStream:
                     if "event" in fields or "data" in fields:
                         data = json.loads("\n".join(fields.get("data", [])))
                         ids = fields.get("id")
-                        return Event(int(ids[0]) if ids else None, fields["event"][0], data)
+                        return Event(int(ids[0]) if ids else -1, fields["event"][0], data)
                     fields = {}
                     continue
                 if line.startswith(":"):
@@ -150,7 +150,7 @@ async def test_a_stream_starts_with_the_screen_and_two_open_pages_see_an_sms_sta
         assert change.data["kind"] == "message"
         assert change.data["message"]["id"] == message_id
         assert change.data["message"]["status"] == "delivered"
-        assert change.id is not None and change.id > screens[0].id
+        assert change.id > screens[0].id
 
 
 async def test_last_event_id_replays_the_changes_missed_while_disconnected(client, pool, team):
@@ -174,7 +174,7 @@ async def test_last_event_id_replays_the_changes_missed_while_disconnected(clien
 
     assert [e.data["kind"] for e in replayed] == ["message", "note"]
     assert replayed[0].data["message"]["status"] == "delivered"
-    assert seen.id is not None and seen.id < replayed[0].id < replayed[1].id
+    assert seen.id < replayed[0].id < replayed[1].id
 
 
 async def test_a_position_older_than_the_retained_changes_gets_a_fresh_screen(client, pool, team):
@@ -269,7 +269,7 @@ async def test_a_change_committed_after_a_higher_id_is_delivered_first_and_never
         received = [await page.next_change(), await page.next_change()]
 
     assert [e.data["message"]["id"] for e in received] == [early, late]
-    assert received[0].id is not None and received[1].id == received[0].id + 1
+    assert received[1].id == received[0].id + 1
 
 
 async def test_a_rolled_back_change_holds_later_ones_only_until_it_ends(
