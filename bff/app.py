@@ -17,6 +17,7 @@ from bff import (
     auth_routes,
     docs,
     employers,
+    file_events,
     linked_accounts,
     member_events,
     members,
@@ -50,6 +51,7 @@ ROUTE_SETUPS: Sequence[RouteSetup] = (
     tools.setup,
     admin.setup,
     employers.setup,
+    file_events.setup,
     docs.setup,
 )
 

@@ -91,11 +91,12 @@ MemberChange = Annotated[
 
 
 class StreamEnd(BaseModel):
-    """The server closes the stream: `shutdown` and `behind` reconnect; others sign in again."""
+    """The server closes the stream: `shutdown` and `behind` reconnect; `session` and
+    `access` mean the member is out of reach; `finished`: the eligibility file is done."""
 
     model_config = ConfigDict(frozen=True)
 
-    reason: Literal["shutdown", "session", "access", "behind"]
+    reason: Literal["shutdown", "session", "access", "behind", "finished"]
 
 
 class MemberEventData(RootModel[MemberScreen | MemberChange | StreamEnd]):

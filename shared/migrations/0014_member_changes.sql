@@ -218,3 +218,7 @@ CREATE TRIGGER accounts_balance_history_update
     WHEN (OLD.current_balance IS DISTINCT FROM NEW.current_balance
           OR OLD.available_balance IS DISTINCT FROM NEW.available_balance)
     EXECUTE FUNCTION account_balance_record();
+
+-- The first rejected lines of a file and their reasons, for the admin's file page (the full
+-- report is the CSV next to the input).
+ALTER TABLE eligibility_files ADD COLUMN rejected_sample jsonb NOT NULL DEFAULT '[]';

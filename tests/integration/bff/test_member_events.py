@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import aiopg
 import pytest
-from aiohttp import ClientResponse
 from pydantic import TypeAdapter
 
 from bff.live_feed import FEED
@@ -26,43 +22,13 @@ from tests.integration.bff.builders import (
     make_user,
     sign_in,
 )
+from tests.support.sse import Event, EventStream
 
 CHANGE = TypeAdapter(MemberChange)
 
 
-@dataclass
-class Event:
-    id: int  # -1: the event had no id
-    event: str
-    data: Any
-
-
-class EventStream:
-    """Reads server-sent events from an open response."""
-
-    def __init__(self, response: ClientResponse) -> None:
-        self.response = response
-
-    async def next(self, timeout: float = 5.0) -> Event:
-        """The next event (heartbeat comments skipped)."""
-        async with asyncio.timeout(timeout):
-            fields: dict[str, list[str]] = {}
-            while True:
-                raw = await self.response.content.readline()
-                if not raw:
-                    raise EOFError("stream closed")
-                line = raw.decode().rstrip("\n")
-                if line == "":
-                    if "event" in fields or "data" in fields:
-                        data = json.loads("\n".join(fields.get("data", [])))
-                        ids = fields.get("id")
-                        return Event(int(ids[0]) if ids else -1, fields["event"][0], data)
-                    fields = {}
-                    continue
-                if line.startswith(":"):
-                    continue
-                name, _, value = line.partition(":")
-                fields.setdefault(name, []).append(value.removeprefix(" "))
+class MemberStream(EventStream):
+    """A member page's stream."""
 
     async def next_change(self, timeout: float = 5.0) -> Event:
         event = await self.next(timeout)
@@ -79,15 +45,11 @@ class EventStream:
             if item is not None and all(item.get(k) == v for k, v in fields.items()):
                 return event
 
-    async def nothing_within(self, seconds: float) -> None:
-        with pytest.raises(TimeoutError):
-            await self.next(timeout=seconds)
-
 
 @asynccontextmanager
 async def stream(
     session: Session, member_id: str, *, last_event_id: int | None = None
-) -> AsyncIterator[EventStream]:
+) -> AsyncIterator[MemberStream]:
     headers = session.headers(csrf=False)
     if last_event_id is not None:
         headers["Last-Event-ID"] = str(last_event_id)
@@ -95,7 +57,7 @@ async def stream(
     assert response.status == 200, await response.text()
     assert response.headers["Content-Type"] == "text/event-stream"
     try:
-        yield EventStream(response)
+        yield MemberStream(response)
     finally:
         response.close()
 
