@@ -108,7 +108,15 @@ BEGIN
             SELECT jsonb_agg(jsonb_build_object(
                 'id', ac.id, 'name', ac.name, 'mask', ac.mask, 'type', ac.type,
                 'subtype', ac.subtype, 'current_balance', ac.current_balance::text,
-                'available_balance', ac.available_balance::text, 'currency', ac.currency)
+                'available_balance', ac.available_balance::text, 'currency', ac.currency,
+                'history', coalesce((
+                    SELECT jsonb_agg(jsonb_build_object(
+                        'at', h.recorded_at, 'current_balance', h.current_balance::text,
+                        'available_balance', h.available_balance::text)
+                        ORDER BY h.recorded_at, h.id)
+                      FROM (SELECT * FROM account_balance_history bh
+                             WHERE bh.account_id = ac.id
+                             ORDER BY bh.recorded_at DESC, bh.id DESC LIMIT 30) h), '[]'::jsonb))
                 ORDER BY ac.name, ac.id)
               FROM accounts ac WHERE ac.linked_item_id = NEW.id), '[]'::jsonb)));
     RETURN NULL;

@@ -292,6 +292,10 @@ async def test_a_note_an_appointment_and_a_linked_item_sync_reach_the_page(clien
     assert [k["kind"] for k in kinds] == ["note", "appointment", "linked_item", "linked_item"]
     assert kinds[0]["note"]["author"]["full_name"] == team.advisor.user["full_name"]
     assert kinds[3]["linked_item"]["accounts"][0]["current_balance"] == "1234.50"
+    history = kinds[3]["linked_item"]["accounts"][0]["history"]
+    assert [point["current_balance"] for point in history] == ["1234.50"]
+    screen = await (await team.advisor.get(f"/api/v1/members/{member_id}")).json()
+    assert screen["linked_items"][0]["accounts"][0]["history"] == history
 
 
 async def test_a_reassigned_member_ends_the_former_advisors_stream(client, pool, team):
