@@ -93,6 +93,9 @@ describe('member page', () => {
     expect(screen.getByText('Not delivered')).toBeInTheDocument();
     expect(screen.getByText('error 30003')).toBeInTheDocument();
     expect(screen.getByText('Wants to save for a house')).toBeInTheDocument();
+    // Charts come with their figures in words.
+    expect(screen.getByTestId('wellness-chart')).toHaveTextContent('Healthy up to 25% ($23,000.00), medium up to 75% ($69,000.00)');
+    expect(screen.getByTestId('balance-chart')).toHaveTextContent('Current balances: Checking $1,234.50');
   });
 
   it('patches a status change pushed by the bff without asking for the screen again', async () => {
