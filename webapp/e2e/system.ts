@@ -33,6 +33,8 @@ export interface Credentials {
 export interface SystemInfo {
   baseUrl: string;
   credentials: Credentials[];
+  /** The system's database, for journeys that arrange rows no screen creates. */
+  databaseUrl?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -146,9 +148,12 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
   const suffix = randomBytes(6).toString('hex');
   const database = `origin_e2e_${suffix}`;
   const vhost = `origin_e2e_${suffix}`;
-  const [simulatorPort, gatewayPort, workerPort, bffPort, webPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
+  const [simulatorPort, gatewayPort, workerPort, bffPort, webPort, s3Port] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
   );
+  const s3Url = `http://127.0.0.1:${s3Port}`;
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  const filesBucket = 'origin-local-files';
   const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const env: NodeJS.ProcessEnv = {
@@ -165,6 +170,12 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     SCHEDULING_BASE_URL: simulatorUrl,
     SIMULATOR_GATEWAY_WEBHOOK_BASE_URL: gatewayUrl,
     SIMULATOR_PUBLIC_BASE_URL: simulatorUrl,
+    // moto's S3; it accepts any credentials. The bff signs upload URLs for the console's own
+    // origin (Vite proxies the bucket's path to moto), as moto refuses presigned CORS preflights.
+    AWS_ENDPOINT_URL: s3Url,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    FILES_BUCKET: filesBucket,
   };
   const processes = new Processes();
   let created = false;
@@ -191,15 +202,18 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     runPython(['-m', 'shared.ops', 'migrate'], env);
     const credentials = seedDemo(env);
 
+    const s3 = processes.start('s3', join(ROOT, '.venv', 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(s3Port)], env);
+    await waitFor('s3', `${s3Url}/moto-api/`, s3);
+    runPython(['-m', 'shared.ops', 'ensure-bucket'], env);
     const simulator = processes.start('simulator', PYTHON, ['-m', 'connectors.simulator'], { ...env, PORT: String(simulatorPort) });
     const gateway = processes.start('gateway-web', PYTHON, ['-m', 'gateway', 'web'], { ...env, PORT: String(gatewayPort) });
     const worker = processes.start('gateway-worker', PYTHON, ['-m', 'gateway', 'worker'], { ...env, PORT: String(workerPort) });
-    const bff = processes.start('bff', PYTHON, ['-m', 'bff'], { ...env, PORT: String(bffPort) });
+    const bff = processes.start('bff', PYTHON, ['-m', 'bff'], { ...env, PORT: String(bffPort), AWS_ENDPOINT_URL: webUrl });
     const vite = processes.start(
       'vite',
       join(WEBAPP, 'node_modules', '.bin', 'vite'),
       ['--host', '127.0.0.1', '--port', String(webPort), '--strictPort'],
-      { ...process.env, BFF_URL: `http://127.0.0.1:${bffPort}`, BROWSER: 'none' },
+      { ...process.env, BFF_URL: `http://127.0.0.1:${bffPort}`, BROWSER: 'none', S3_PROXY_URL: s3Url, S3_PROXY_BUCKET: filesBucket },
       WEBAPP,
     );
     await Promise.all([
@@ -211,7 +225,7 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     ]);
     // The first page load makes Vite transform every module; do it before the clock runs.
     await waitFor('vite modules', `http://127.0.0.1:${webPort}/src/main.tsx`, vite);
-    return { info: { baseUrl: `http://127.0.0.1:${webPort}`, credentials }, stop };
+    return { info: { baseUrl: webUrl, credentials, databaseUrl: env.DATABASE_URL }, stop };
   } catch (error) {
     await stop();
     throw error;
