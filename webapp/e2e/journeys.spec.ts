@@ -233,7 +233,9 @@ test('an expired session goes to sign-in and back to the same page', async ({ pa
   await openMember(page, ALICES_OPTED_IN);
   const memberUrl = page.url();
   await page.context().clearCookies();
-  // The next poll (every 3 s) gets a 401.
+  // The page does not poll: the next request it makes (here an SMS) gets the 401.
+  await page.getByLabel(/SMS to/).fill('After the session ended');
+  await page.getByRole('button', { name: 'Send SMS' }).click();
   await expect(page.getByText('Your session has expired')).toBeVisible({ timeout: 10_000 });
   await signIn(page, advisors[0]!);
   await expect(page).toHaveURL(memberUrl);

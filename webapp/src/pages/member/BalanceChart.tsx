@@ -28,7 +28,7 @@ export function BalanceChart({ items }: { items: LinkedItem[] }) {
     <figure className="chart" data-testid="balance-chart">
       <div aria-hidden="true" className="chart-area">
         <ResponsiveContainer width="100%" height={200}>
-          <BarChart data={current} margin={{ left: 16, right: 16 }}>
+          <BarChart data={current} margin={{ left: 16, right: 16 }} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
             <XAxis dataKey="name" />
             <YAxis tickFormatter={(v: number) => `${Math.round(v)}`} />
@@ -37,7 +37,7 @@ export function BalanceChart({ items }: { items: LinkedItem[] }) {
         </ResponsiveContainer>
         {series.length > 1 && (
           <ResponsiveContainer width="100%" height={200}>
-            <LineChart data={series} margin={{ left: 16, right: 16 }}>
+            <LineChart data={series} margin={{ left: 16, right: 16 }} accessibilityLayer={false}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="at" />
               <YAxis />

@@ -24,7 +24,7 @@ export function WellnessChart({ wellness }: { wellness: Wellness }) {
     <figure className="chart" data-testid="wellness-chart">
       <div aria-hidden="true" className="chart-area">
         <ResponsiveContainer width="100%" height={180}>
-          <BarChart data={data} layout="vertical" margin={{ left: 16, right: 24 }}>
+          <BarChart data={data} layout="vertical" margin={{ left: 16, right: 24 }} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" horizontal={false} />
             <XAxis type="number" domain={[0, Math.max(net, costs) * 1.05]} tickFormatter={(v: number) => `${Math.round(v / 1000)}k`} />
             <YAxis type="category" dataKey="name" width={100} />
