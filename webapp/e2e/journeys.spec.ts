@@ -160,8 +160,9 @@ test('an advisor links an account through the simulator and sees its balances', 
   const popup = await popupPromise;
   await popup.waitForURL(/\/link\?token=/);
   await expect(popup.getByRole('heading', { name: 'Connect an account' })).toBeVisible();
+  const closed = popup.waitForEvent('close', { timeout: 20_000 });
   await popup.getByRole('button', { name: 'Continue' }).click();
-  await popup.waitForEvent('close', { timeout: 20_000 });
+  await closed;
 
   await expect(page.getByText('Account linked.')).toBeVisible({ timeout: 20_000 });
   const accounts = page.getByRole('table', { name: /Accounts at/ }).first();
