@@ -129,6 +129,7 @@ test('an admin uploads a roster, follows it live and confirms the held terminati
   await confirm.click();
   await expect(page.locator('.score[role=status]')).toContainText('Done', { timeout: 30_000 });
   await expect(page.getByText('Terminated', { exact: true }).locator('..')).toContainText('3');
+  await expectAccessible(page, 'finished file');
   await screenshot(page, 'journey-file-done');
 });
 
@@ -191,6 +192,7 @@ test('an advisor computes a risk profile and a wellness score', async ({ page, a
   // Origin's example: no income means ineligible for disability.
   await expect(plans.getByRole('row', { name: /Disability/ })).toContainText('Ineligible');
   await expect(plans.getByRole('row', { name: /Auto/ })).toContainText(/Economic|Regular|Responsible/);
+  await expectAccessible(page, 'risk calculator');
   await screenshot(page, 'journey-risk-calculator');
 
   await page.getByRole('link', { name: 'Wellness calculator' }).click();
@@ -202,6 +204,7 @@ test('an advisor computes a risk profile and a wellness score', async ({ page, a
   await expect(result).toContainText('$92,000.00');
   await expect(result).toContainText('$18,000.00');
   await expect(result).toContainText('19.57%');
+  await expectAccessible(page, 'wellness calculator');
   await screenshot(page, 'journey-wellness-calculator');
 });
 
@@ -211,6 +214,7 @@ test("an advisor cannot open another advisor's member", async ({ page, advisors 
   await signIn(page, advisors[0]!);
   await expect(page.getByRole('heading', { name: 'Member not found' })).toBeVisible();
   await expect(page.getByText(BOBS_MEMBER)).toHaveCount(0);
+  await expectAccessible(page, 'member not found');
   await screenshot(page, 'journey-member-not-found');
 });
 
@@ -225,6 +229,7 @@ test('after signing out the back button shows no member data', async ({ page, ad
   await expect(page.getByRole('heading', { name: 'Sign in to the advisor console' })).toBeVisible();
   await expect(page.getByText(ALICES_OPTED_IN)).toHaveCount(0);
   await expect(page.getByRole('heading', { name: name ?? '' })).toHaveCount(0);
+  await expectAccessible(page, 'signed out');
   await screenshot(page, 'journey-signed-out-back');
 });
 
@@ -250,8 +255,10 @@ test('the member list and member page work at phone width', async ({ page, advis
   await expect(page.getByRole('link', { name: /demo|Silva|Santos|Oliveira/ }).first()).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(0);
+  await expectAccessible(page, 'member list at phone width');
   await screenshot(page, 'journey-phone-member-list');
   await openMember(page, ALICES_OPTED_IN);
+  await expectAccessible(page, 'member page at phone width');
   await screenshot(page, 'journey-phone-member-page');
 });
 
@@ -266,6 +273,7 @@ test('an admin adds an advisor, assigns a member and reads the audit log', async
   await page.getByRole('button', { name: 'Add user' }).click();
   await expect(page.getByText('Nina New can now sign in.')).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: email })).toBeVisible();
+  await expectAccessible(page, 'admin users');
   await screenshot(page, 'journey-admin-users');
 
   await page.getByRole('link', { name: 'Assignments' }).click();
@@ -277,8 +285,10 @@ test('an admin adds an advisor, assigns a member and reads the audit log', async
   await row.getByRole('button', { name: /Assign/ }).click();
   await expect(page.getByText(/is now assigned to Nina New/)).toBeVisible();
   await expect(row.getByRole('cell', { name: 'Nina New' }).first()).toBeVisible();
+  await expectAccessible(page, 'admin assignments');
 
   await page.getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('row').filter({ hasText: 'Ada Admin' }).first()).toBeVisible();
+  await expectAccessible(page, 'admin audit log');
   await screenshot(page, 'journey-admin-audit');
 });
