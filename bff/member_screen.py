@@ -1,8 +1,8 @@
 """The member screen in one statement: everything the screen shows, read in one round trip.
 
 The statements only find a member when the user may see them, and a screen is
-never sent before its view is in the audit log. The hot path (the member page,
-polled by session cookie) serves concurrent requests with one statement that
+never sent before its view is in the audit log. The hot path (`GET` of the screen by
+session cookie) serves concurrent requests with one statement that
 checks each session, renders each screen and audits each view (group commit,
 `screens_by_session`); other callers audit through `bff.audit.record_view`.
 Money leaves Postgres as text so it never passes through a float; the wellness
