@@ -67,6 +67,7 @@ class Endpoint:
     responses: Mapping[int, type[BaseModel] | None] = field(default_factory=dict)
     rate_limited: bool = False
     fast_path: FastPath | None = None
+    media_type: str = "application/json"  # of the 2xx bodies (`text/event-stream` for streams)
 
     @property
     def member_scoped(self) -> bool:

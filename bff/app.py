@@ -17,7 +17,9 @@ from bff import (
     auth_routes,
     docs,
     employers,
+    file_events,
     linked_accounts,
+    member_events,
     members,
     messages,
     risk_profiles,
@@ -42,6 +44,7 @@ ROUTE_SETUPS: Sequence[RouteSetup] = (
     auth_routes.setup,
     signup.setup,
     members.setup,
+    member_events.setup,
     risk_profiles.setup,
     messages.setup,
     appointments.setup,
@@ -49,6 +52,7 @@ ROUTE_SETUPS: Sequence[RouteSetup] = (
     tools.setup,
     admin.setup,
     employers.setup,
+    file_events.setup,
     docs.setup,
 )
 

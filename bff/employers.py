@@ -137,6 +137,9 @@ class EligibilityFileOut(BaseModel):
     active_members: int | None
     error: str | None
     report_url: str | None
+    rejected_sample: list[files.RejectedLine] = Field(
+        description=f"The first {files.REJECTED_SAMPLE} rejected lines and why (all: the report)."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -285,7 +288,7 @@ async def submit_file(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _file_out(request: web.Request, file: files.EligibilityFile) -> EligibilityFileOut:
+async def file_out(request: web.Request, file: files.EligibilityFile) -> EligibilityFileOut:
     report_url = None
     if file.report_key is not None:
         report = S3Location(file.bucket, file.report_key)
@@ -305,6 +308,7 @@ async def _file_out(request: web.Request, file: files.EligibilityFile) -> Eligib
         active_members=file.active_members,
         error=file.error,
         report_url=report_url,
+        rejected_sample=file.rejected_sample,
         created_at=file.created_at,
         started_at=file.started_at,
         finished_at=file.finished_at,
@@ -320,7 +324,7 @@ async def get_file(request: web.Request) -> web.StreamResponse:
         file = await files.get(cur, file_id, employer_id=employer_id)
     if file is None:
         raise not_found()
-    return json_model(await _file_out(request, file))
+    return json_model(await file_out(request, file))
 
 
 async def list_files(request: web.Request) -> web.StreamResponse:
@@ -330,7 +334,7 @@ async def list_files(request: web.Request) -> web.StreamResponse:
     async with connection_cursor(request.app[POOL]) as cur:
         await _require_employer(cur, employer_id)
         found = await files.list_for_employer(cur, employer_id, limit=query.limit)
-    items = [await _file_out(request, file) for file in found]
+    items = [await file_out(request, file) for file in found]
     return json_model(EligibilityFileList(items=items))
 
 

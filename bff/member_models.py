@@ -112,6 +112,14 @@ class RiskProfileRecord(_Out):
     lines: list[LineAssessment]
 
 
+class BalancePoint(_Out):
+    """An account's balances after one sync (for the balance chart)."""
+
+    at: datetime
+    current_balance: Decimal | None
+    available_balance: Decimal | None
+
+
 class AccountOut(_Out):
     """A bank account with its latest balances (money as decimal strings)."""
 
@@ -123,6 +131,10 @@ class AccountOut(_Out):
     current_balance: Decimal | None
     available_balance: Decimal | None
     currency: str | None
+    history: list[BalancePoint] = Field(
+        default_factory=list,
+        description="Balances after each sync that changed them, oldest first (the last 30).",
+    )
 
 
 class LinkedItemOut(_Out):

@@ -1,8 +1,8 @@
 """The member screen in one statement: everything the screen shows, read in one round trip.
 
 The statements only find a member when the user may see them, and a screen is
-never sent before its view is in the audit log. The hot path (the member page,
-polled by session cookie) serves concurrent requests with one statement that
+never sent before its view is in the audit log. The hot path (`GET` of the screen by
+session cookie) serves concurrent requests with one statement that
 checks each session, renders each screen and audits each view (group commit,
 `screens_by_session`); other callers audit through `bff.audit.record_view`.
 Money leaves Postgres as text so it never passes through a float; the wellness
@@ -27,6 +27,7 @@ from shared.identity.sessions import LIVE_SESSION_CONDITIONS, TOUCH_EVERY_SECOND
 RECENT_MESSAGES = 20
 RECENT_NOTES = 50
 UPCOMING_APPOINTMENTS = 20
+BALANCE_POINTS = 30  # per account, for the balance chart
 
 # Lists with a LIMIT are sorted once, in their subquery: a plain json_agg over an ordered
 # subquery keeps that order (PostgREST relies on the same), and a second ORDER BY inside
@@ -60,7 +61,16 @@ json_build_object(
                 SELECT json_agg(json_build_object(
                     'id', ac.id, 'name', ac.name, 'mask', ac.mask, 'type', ac.type,
                     'subtype', ac.subtype, 'current_balance', ac.current_balance::text,
-                    'available_balance', ac.available_balance::text, 'currency', ac.currency)
+                    'available_balance', ac.available_balance::text, 'currency', ac.currency,
+                    'history', coalesce((
+                        SELECT json_agg(json_build_object(
+                            'at', h.recorded_at, 'current_balance', h.current_balance::text,
+                            'available_balance', h.available_balance::text)
+                            ORDER BY h.recorded_at, h.id)
+                          FROM (SELECT * FROM account_balance_history bh
+                                 WHERE bh.account_id = ac.id
+                                 ORDER BY bh.recorded_at DESC, bh.id DESC
+                                 LIMIT %(balances)s) h), '[]'::json))
                     ORDER BY ac.name, ac.id)
                   FROM accounts ac WHERE ac.linked_item_id = li.id), '[]'::json))
             ORDER BY li.created_at, li.id)
@@ -98,11 +108,12 @@ _MEMBER_JOINS = """
 """
 _WITH_PROFILE = "FROM m LEFT JOIN member_profiles p ON p.member_id = m.id"
 
-_LIMIT_TYPES = {"appointments": "int", "messages": "int", "notes": "int"}
+_LIMIT_TYPES = {"appointments": "int", "messages": "int", "notes": "int", "balances": "int"}
 _LIMITS = {
     "appointments": UPCOMING_APPOINTMENTS,
     "messages": RECENT_MESSAGES,
     "notes": RECENT_NOTES,
+    "balances": BALANCE_POINTS,
 }
 
 # One member for a user the caller already authenticated (the view is audited by the caller).

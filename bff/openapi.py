@@ -90,7 +90,7 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
             response: dict[str, Any] = {"description": endpoint.summary}
             if model is not None:
                 response["content"] = {
-                    "application/json": {"schema": refs[(model, "serialization")]}
+                    endpoint.media_type: {"schema": refs[(model, "serialization")]}
                 }
             responses[str(status)] = response
         if endpoint.rate_limited:

@@ -155,6 +155,7 @@ class EligibilityFlow:
             accepted=counts.accepted,
             rejected=counts.rejected,
             report_key=report_key,
+            rejected_sample=loader.rejected_sample,
         )
         await self._apply(ctx, claimed, timer)
 

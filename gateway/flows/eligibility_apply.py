@@ -63,7 +63,7 @@ async def supersede_waiting(cur: Cursor, file: StagedFile) -> int:
         cur,
         "UPDATE eligibility_files SET status = 'failed', terminations_pending = NULL,"
         " error = 'superseded by a newer file before its terminations were confirmed',"
-        " finished_at = now(), updated_at = now()"
+        " finished_at = clock_timestamp(), updated_at = now()"
         " WHERE employer_id = %s AND id <> %s AND status = 'needs_confirmation'"
         " RETURNING id",
         (str(file.employer_id), str(file.id)),

@@ -25,6 +25,7 @@ import psycopg2
 from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
 
 from shared.domain.eligibility import EligibleEmployee, Rejection
+from shared.eligibility import files
 
 COPY_SQL = (
     "COPY eligibility_staging"
@@ -77,6 +78,8 @@ class StagingLoader:
         self._executor: ThreadPoolExecutor | None = None
         self._load: Any = None
         self._progress: Any = None
+        # The first rejected lines, in line order, filled while the report is written.
+        self.rejected_sample: list[files.RejectedLine] = []
 
     async def open(self) -> StagingLoader:
         """Connect, start the load transaction and drop what an earlier attempt left staged."""
@@ -107,7 +110,7 @@ class StagingLoader:
             cur.execute(
                 "UPDATE eligibility_files SET status = 'processing', attempts = attempts + 1,"
                 " rows_read = 0, accepted = 0, rejected = 0, error = NULL,"
-                " started_at = now(), updated_at = now()"
+                " started_at = clock_timestamp(), updated_at = now()"
                 " WHERE id = %s AND status IN ('queued', 'processing')"
                 " RETURNING employer_id, bucket, object_key, created_at",
                 (self._file,),
@@ -249,6 +252,7 @@ class StagingLoader:
 
     def _report(self, sink: IO[bytes]) -> None:
         sink.write(REPORT_HEADER)
+        self.rejected_sample = []
         with self._load.cursor(name="eligibility_report") as cur:
             cur.itersize = 20_000
             cur.execute(
@@ -261,6 +265,8 @@ class StagingLoader:
                 if reason is None:
                     lines.append(f"{line_no},accepted,\n")
                 else:
+                    if len(self.rejected_sample) < files.REJECTED_SAMPLE:
+                        self.rejected_sample.append(files.RejectedLine(line=line_no, reason=reason))
                     quoted = reason.replace('"', '""')
                     lines.append(f'{line_no},rejected,"{quoted}"\n')
                 if len(lines) >= 10_000:

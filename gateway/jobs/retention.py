@@ -5,6 +5,8 @@ webhook events, expired or revoked advisor sessions, failed sign-ins and
 sign-up attempts (they hold client IPs), pending sign-ups a day past their expiry
 (they hold an email and a password hash), and the scheduler's own run history and
 sweep bookkeeping.
+sign-up attempts (they hold client IPs), member changes and balance history, and
+the scheduler's own run history and sweep bookkeeping.
 Every delete goes in small batches, each its own transaction, so a large backlog
 never holds locks for long; they are idempotent, so a run taken over halfway
 simply deletes the rest.
@@ -26,6 +28,11 @@ SESSION_KEPT_AFTER_EXPIRY = timedelta(days=1)
 # Failed sign-ins and sign-up attempts throttle for minutes to an hour (`bff.limits`); a day
 # of them is kept for whoever investigates an attack, and no longer: each holds a client IP.
 ATTEMPTS_KEPT = timedelta(days=1)
+# Member changes let an open member page resume after a reconnect (`bff.member_events`); a
+# page away longer than this gets a fresh screen instead.
+MEMBER_CHANGES_KEPT = timedelta(days=1)
+# The accounts chart shows balances over the last year.
+BALANCE_HISTORY_KEPT = timedelta(days=400)
 _BATCH = 5_000
 
 
@@ -69,6 +76,12 @@ class Retention:
         pending_signups = await self._delete_older(
             ctx, "pending_signups", "expires_at", now - ATTEMPTS_KEPT
         )
+        member_changes = await self._delete_older(
+            ctx, "member_changes", "created_at", now - MEMBER_CHANGES_KEPT
+        )
+        balances = await self._delete_older(
+            ctx, "account_balance_history", "recorded_at", now - BALANCE_HISTORY_KEPT
+        )
         retries = await self._delete(
             ctx,
             "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
@@ -84,6 +97,8 @@ class Retention:
             login_failures_deleted=login_failures,
             signup_attempts_deleted=signup_attempts,
             pending_signups_deleted=pending_signups,
+            member_changes_deleted=member_changes,
+            balance_history_deleted=balances,
             stuck_work_retries_deleted=retries,
             job_runs_deleted=history,
         )

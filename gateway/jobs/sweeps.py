@@ -150,8 +150,8 @@ async def _eligibility(ctx: JobContext, cur: Cursor, now: datetime) -> tuple[int
         await cur.execute(
             "UPDATE eligibility_files SET status = 'failed',"
             " error = 'processing stopped making progress; retried and gave up',"
-            " finished_at = %s, updated_at = %s"
+            " finished_at = clock_timestamp(), updated_at = %s"  # the clock of started_at
             " WHERE id = ANY(%s::uuid[]) AND status = 'processing'",
-            (now, now, give_up),
+            (now, give_up),
         )
     return len(retry), len(give_up)

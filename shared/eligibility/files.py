@@ -1,10 +1,14 @@
 """Eligibility files: the repository both the bff (submit, read, confirm) and the worker use.
 
 Functions take the caller's cursor, bind every parameter and never commit.
+`started_at` and `finished_at` both come from the database's wall clock
+(`clock_timestamp()`): `now()` is when the writer's transaction began, and the worker's
+transaction begins before the claim that sets `started_at` commits on another connection.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +27,18 @@ class FileStatus(StrEnum):
     NEEDS_CONFIRMATION = "needs_confirmation"
     DONE = "done"
     FAILED = "failed"
+
+
+REJECTED_SAMPLE = 20
+
+
+class RejectedLine(BaseModel):
+    """A rejected line of a file and why (the first `REJECTED_SAMPLE` are kept on the file)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    reason: str
 
 
 class EligibilityFile(BaseModel):
@@ -44,6 +60,7 @@ class EligibilityFile(BaseModel):
     terminations_pending: int | None
     active_members: int | None
     report_key: str | None
+    rejected_sample: list[RejectedLine]
     error: str | None
     attempts: int
     submitted_by: uuid.UUID | None
@@ -58,8 +75,8 @@ class EligibilityFile(BaseModel):
 _COLUMNS = (
     "id, employer_id, bucket, object_key, status, rows_read, accepted, rejected,"
     " members_updated, records_upserted, terminated, terminations_pending, active_members,"
-    " report_key, error, attempts, submitted_by, confirmed_by, confirmed_at, created_at,"
-    " started_at, finished_at, updated_at"
+    " report_key, rejected_sample, error, attempts, submitted_by, confirmed_by, confirmed_at,"
+    " created_at, started_at, finished_at, updated_at"
 )
 _FIELDS = tuple(name.strip() for name in _COLUMNS.split(","))
 
@@ -147,7 +164,7 @@ async def fail(cur: Cursor, file_id: uuid.UUID, reason: str) -> None:
     """The file cannot be processed; `reason` says why (it must name no personal data)."""
     await cur.execute(
         "UPDATE eligibility_files SET status = 'failed', error = %s, terminations_pending = NULL,"
-        " finished_at = now(), updated_at = now() WHERE id = %s",
+        " finished_at = clock_timestamp(), updated_at = now() WHERE id = %s",
         (reason[:500], str(file_id)),
     )
 
@@ -160,12 +177,20 @@ async def record_staged(
     accepted: int,
     rejected: int,
     report_key: str,
+    rejected_sample: list[RejectedLine],
 ) -> None:
-    """The whole file was read and staged: final line counts and where the report is."""
+    """The whole file was read and staged: final line counts, the report, the first rejects."""
     await cur.execute(
         "UPDATE eligibility_files SET rows_read = %s, accepted = %s, rejected = %s,"
-        " report_key = %s, updated_at = now() WHERE id = %s",
-        (rows_read, accepted, rejected, report_key, str(file_id)),
+        " report_key = %s, rejected_sample = %s, updated_at = now() WHERE id = %s",
+        (
+            rows_read,
+            accepted,
+            rejected,
+            report_key,
+            json.dumps([line.model_dump() for line in rejected_sample]),
+            str(file_id),
+        ),
     )
 
 
@@ -198,7 +223,8 @@ async def finish(cur: Cursor, file_id: uuid.UUID, *, terminated: int) -> None:
     """Everything is applied, terminations included."""
     await cur.execute(
         "UPDATE eligibility_files SET status = 'done', terminated = %s,"
-        " terminations_pending = NULL, finished_at = now(), updated_at = now() WHERE id = %s",
+        " terminations_pending = NULL, finished_at = clock_timestamp(), updated_at = now()"
+        " WHERE id = %s",
         (terminated, str(file_id)),
     )
 

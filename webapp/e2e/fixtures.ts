@@ -1,4 +1,6 @@
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Credentials, SystemInfo } from './system';
 
@@ -72,4 +74,32 @@ export async function memberIdAs(page: Page, credentials: Credentials, email: st
   await api.post('/api/v1/auth/logout', { headers: { 'X-CSRF-Token': csrf } });
   if (!found) throw new Error(`${credentials.email} cannot see ${email}`);
   return found.id;
+}
+
+/** axe on the page as it is now: no serious or critical violation (WCAG 2.x A and AA rules). */
+export async function expectAccessible(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+  expect(serious, `axe on ${where}`).toEqual([]);
+}
+
+/** Run SQL on the system's database (rows no screen creates, such as an employer's members). */
+export function runSql(sql: string, params: unknown[] = []): void {
+  const databaseUrl = system().databaseUrl ?? process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('no database URL for this system');
+  const python = process.env.E2E_PYTHON ?? join(process.cwd(), '..', '.venv', 'bin', 'python');
+  const script = 'import json, sys, psycopg2\nc = psycopg2.connect(sys.argv[1]); c.autocommit = True\nc.cursor().execute(sys.argv[2], json.loads(sys.argv[3]))';
+  const result = spawnSync(python, ['-c', script, databaseUrl, sql, JSON.stringify(params)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`SQL failed: ${result.stderr}`);
+}
+
+/** Press Tab until `target` has the focus (keyboard-only journeys). */
+export async function tabTo(page: Page, target: import('@playwright/test').Locator, max = 60): Promise<void> {
+  for (let presses = 0; presses < max; presses += 1) {
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${target.toString()}`);
 }

@@ -5,7 +5,8 @@
  * Demo data (shared.ops seed-demo): members demo.member.N@example.com, advisors
  * alternating (even N: the first advisor), SMS opt-in unless N is a multiple of 3.
  */
-import { emailedSignupLink, expect, memberIdAs, screenshot, signIn, test } from './fixtures';
+import { randomUUID } from 'node:crypto';
+import { emailedSignupLink, expectAccessible, expect, memberIdAs, runSql, screenshot, signIn, tabTo, test } from './fixtures';
 
 const ALICES_OPTED_IN = 'demo.member.2@example.com';
 const ALICES_FOR_LINKING = 'demo.member.4@example.com';
@@ -22,13 +23,23 @@ async function openMember(page: import('@playwright/test').Page, email: string) 
   await expect(page.getByRole('heading', { name: 'Messages' })).toBeVisible();
 }
 
-test('an advisor signs in, sends an SMS and sees it delivered without reloading', async ({ page, advisors }) => {
+test('an advisor signs in, sends an SMS and sees it delivered live, the page asking nothing', async ({ page, advisors }) => {
   await page.goto('/');
   await expect(page).toHaveURL(/\/sign-in/);
+  await expectAccessible(page, 'sign-in');
   await signIn(page, advisors[0]!);
   await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+  await expectAccessible(page, 'member list');
   await openMember(page, ALICES_OPTED_IN);
+  await expect(page.getByText('Live: changes appear as they happen')).toBeVisible();
+  await expectAccessible(page, 'member page');
 
+  // From here on the page may only send the SMS: statuses must arrive by push.
+  const screenReads: string[] = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (/^\/api\/v1\/members\/[^/]+$/.test(path) || /^\/api\/v1\/members\/[^/]+\/events$/.test(path)) screenReads.push(path);
+  });
   const text = `Hello from the e2e journey ${Date.now()}`;
   await page.getByLabel(/SMS to/).fill(text);
   await page.getByRole('button', { name: 'Send SMS' }).click();
@@ -41,7 +52,95 @@ test('an advisor signs in, sends an SMS and sees it delivered without reloading'
   const message = page.locator('.message').filter({ hasText: text });
   await expect(message.getByText('Delivered')).toBeVisible({ timeout: 30_000 });
   expect(navigations, 'the page did not reload').toBe(0);
+  expect(screenReads, 'no screen refetch and no new stream after load').toEqual([]);
   await screenshot(page, 'journey-sms-delivered');
+});
+
+test('keyboard only: sign in, open a member and send an SMS', async ({ page, advisors }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/sign-in/);
+  await tabTo(page, page.getByLabel('Email'));
+  await page.keyboard.type(advisors[0]!.email);
+  await tabTo(page, page.getByLabel('Password'));
+  await page.keyboard.type(advisors[0]!.password);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+  await tabTo(page, page.getByLabel('Search by name or email'));
+  await page.keyboard.type(ALICES_OPTED_IN);
+  await page.keyboard.press('Enter');
+  const link = page.getByRole('row').filter({ hasText: ALICES_OPTED_IN }).getByRole('link');
+  await expect(link).toHaveCount(1);
+  await tabTo(page, link);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Messages' })).toBeVisible();
+  await tabTo(page, page.getByLabel(/SMS to/));
+  await page.keyboard.type('Sent with the keyboard only');
+  await tabTo(page, page.getByRole('button', { name: 'Send SMS' }));
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Message queued')).toBeVisible();
+  await expect(page.locator('.message').filter({ hasText: 'Sent with the keyboard only' })).toBeVisible();
+});
+
+test('the member page charts wellness and balances, with their figures in words', async ({ page, advisors }) => {
+  await page.goto('/members');
+  await signIn(page, advisors[0]!);
+  await openMember(page, ALICES_OPTED_IN);
+  const wellness = page.getByTestId('wellness-chart');
+  await expect(wellness.locator('svg').first()).toBeVisible();
+  await expect(wellness.locator('figcaption')).toContainText(/Healthy up to 25% \(\$[\d,]+\.\d{2}\), medium up to 75%/);
+  await expectAccessible(page, 'member page with charts');
+  await screenshot(page, 'journey-charts');
+});
+
+test('an admin uploads a roster, follows it live and confirms the held terminations', async ({ page, admin }) => {
+  await page.goto('/admin/employers');
+  await signIn(page, admin);
+  await expect(page.getByRole('heading', { name: 'Employers', level: 1 })).toBeVisible();
+  await expectAccessible(page, 'employers');
+  const name = `Journey Corp ${Date.now()}`;
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create employer' }).click();
+  await expect(page.getByText(`Employer ${name} created.`)).toBeVisible();
+  await page.getByRole('link', { name }).click();
+  await expect(page.getByRole('heading', { name, level: 1 })).toBeVisible();
+  const employerId = page.url().split('/').pop()!;
+
+  // Five active employees; the roster lists two, so three would go: above the 20% guard.
+  const emails = Array.from({ length: 5 }, (_, n) => `journey.${n}.${Date.now()}@example.com`);
+  for (const email of emails) {
+    runSql(
+      "INSERT INTO members (id, email, full_name, country, access_type, employer_id) VALUES (%s, %s, 'Employee', 'US', 'employer', %s)",
+      [randomUUID(), email, employerId],
+    );
+  }
+  const roster = `email,country\n${emails[0]},US\n${emails[1]},US\nnot-an-email,US\n`;
+  await page.getByLabel('Roster (CSV)').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(roster) });
+  await expectAccessible(page, 'employer');
+  await page.getByRole('button', { name: 'Upload and process' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Eligibility file' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText('Waiting for your confirmation')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('cell', { name: 'email is not a valid address' })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Download the report/ })).toBeVisible();
+  await expectAccessible(page, 'held file');
+  const confirm = page.getByRole('button', { name: `Terminate 3 of 5 members of ${name}` });
+  await expect(confirm).toBeVisible();
+  await screenshot(page, 'journey-file-held');
+  await confirm.click();
+  await expect(page.locator('.score[role=status]')).toContainText('Done', { timeout: 30_000 });
+  await expect(page.getByText('Terminated', { exact: true }).locator('..')).toContainText('3');
+  await expectAccessible(page, 'finished file');
+  await screenshot(page, 'journey-file-done');
+});
+
+test('the interactive API docs load from the bff itself', async ({ page, baseURL }) => {
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+  await page.goto('/api/docs');
+  await expect(page.locator('.swagger-ui .info .title')).toContainText('Origin advisor workspace API');
+  await expect(page.getByText('/api/v1/members/{member_id}/events').first()).toBeVisible();
+  // Every asset from the bff (a CSP violation would be a console error, failing the journey).
+  expect(requested.filter((url) => !url.startsWith(baseURL!) && !url.startsWith('data:')), 'no third-party asset').toEqual([]);
 });
 
 test('SMS problems show before sending', async ({ page, advisors }) => {
@@ -62,13 +161,18 @@ test('an advisor links an account through the simulator and sees its balances', 
   const popup = await popupPromise;
   await popup.waitForURL(/\/link\?token=/);
   await expect(popup.getByRole('heading', { name: 'Connect an account' })).toBeVisible();
+  const closed = popup.waitForEvent('close', { timeout: 20_000 });
   await popup.getByRole('button', { name: 'Continue' }).click();
-  await popup.waitForEvent('close', { timeout: 20_000 });
+  await closed;
 
   await expect(page.getByText('Account linked.')).toBeVisible({ timeout: 20_000 });
   const accounts = page.getByRole('table', { name: /Accounts at/ }).first();
   await expect(accounts).toBeVisible({ timeout: 30_000 });
   await expect(accounts.getByRole('cell', { name: /^\$[\d,]+\.\d{2}$/ }).first()).toBeVisible({ timeout: 30_000 });
+  const balances = page.getByTestId('balance-chart');
+  await expect(balances.locator('svg').first()).toBeVisible();
+  await expect(balances.locator('figcaption')).toContainText(/Current balances: .+\$[\d,]+\.\d{2}/);
+  await expectAccessible(page, 'member page with accounts');
   await screenshot(page, 'journey-account-linked');
 });
 
@@ -88,6 +192,7 @@ test('an advisor computes a risk profile and a wellness score', async ({ page, a
   // Origin's example: no income means ineligible for disability.
   await expect(plans.getByRole('row', { name: /Disability/ })).toContainText('Ineligible');
   await expect(plans.getByRole('row', { name: /Auto/ })).toContainText(/Economic|Regular|Responsible/);
+  await expectAccessible(page, 'risk calculator');
   await screenshot(page, 'journey-risk-calculator');
 
   await page.getByRole('link', { name: 'Wellness calculator' }).click();
@@ -99,6 +204,7 @@ test('an advisor computes a risk profile and a wellness score', async ({ page, a
   await expect(result).toContainText('$92,000.00');
   await expect(result).toContainText('$18,000.00');
   await expect(result).toContainText('19.57%');
+  await expectAccessible(page, 'wellness calculator');
   await screenshot(page, 'journey-wellness-calculator');
 });
 
@@ -108,6 +214,7 @@ test("an advisor cannot open another advisor's member", async ({ page, advisors 
   await signIn(page, advisors[0]!);
   await expect(page.getByRole('heading', { name: 'Member not found' })).toBeVisible();
   await expect(page.getByText(BOBS_MEMBER)).toHaveCount(0);
+  await expectAccessible(page, 'member not found');
   await screenshot(page, 'journey-member-not-found');
 });
 
@@ -122,6 +229,7 @@ test('after signing out the back button shows no member data', async ({ page, ad
   await expect(page.getByRole('heading', { name: 'Sign in to the advisor console' })).toBeVisible();
   await expect(page.getByText(ALICES_OPTED_IN)).toHaveCount(0);
   await expect(page.getByRole('heading', { name: name ?? '' })).toHaveCount(0);
+  await expectAccessible(page, 'signed out');
   await screenshot(page, 'journey-signed-out-back');
 });
 
@@ -131,7 +239,9 @@ test('an expired session goes to sign-in and back to the same page', async ({ pa
   await openMember(page, ALICES_OPTED_IN);
   const memberUrl = page.url();
   await page.context().clearCookies();
-  // The next poll (every 3 s) gets a 401.
+  // The page does not poll: the next request it makes (here an SMS) gets the 401.
+  await page.getByLabel(/SMS to/).fill('After the session ended');
+  await page.getByRole('button', { name: 'Send SMS' }).click();
   await expect(page.getByText('Your session has expired')).toBeVisible({ timeout: 10_000 });
   await signIn(page, advisors[0]!);
   await expect(page).toHaveURL(memberUrl);
@@ -145,8 +255,10 @@ test('the member list and member page work at phone width', async ({ page, advis
   await expect(page.getByRole('link', { name: /demo|Silva|Santos|Oliveira/ }).first()).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(0);
+  await expectAccessible(page, 'member list at phone width');
   await screenshot(page, 'journey-phone-member-list');
   await openMember(page, ALICES_OPTED_IN);
+  await expectAccessible(page, 'member page at phone width');
   await screenshot(page, 'journey-phone-member-page');
 });
 
@@ -161,6 +273,7 @@ test('an admin adds an advisor, assigns a member and reads the audit log', async
   await page.getByRole('button', { name: 'Add user' }).click();
   await expect(page.getByText('Nina New can now sign in.')).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: email })).toBeVisible();
+  await expectAccessible(page, 'admin users');
   await screenshot(page, 'journey-admin-users');
 
   await page.getByRole('link', { name: 'Assignments' }).click();
@@ -172,9 +285,11 @@ test('an admin adds an advisor, assigns a member and reads the audit log', async
   await row.getByRole('button', { name: /Assign/ }).click();
   await expect(page.getByText(/is now assigned to Nina New/)).toBeVisible();
   await expect(row.getByRole('cell', { name: 'Nina New' }).first()).toBeVisible();
+  await expectAccessible(page, 'admin assignments');
 
   await page.getByRole('link', { name: 'Audit log' }).click();
   await expect(page.getByRole('row').filter({ hasText: 'Ada Admin' }).first()).toBeVisible();
+  await expectAccessible(page, 'admin audit log');
   await screenshot(page, 'journey-admin-audit');
 });
 

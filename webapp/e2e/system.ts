@@ -36,6 +36,8 @@ export interface SystemInfo {
   credentials: Credentials[];
   /** moto's server: what its SES recorded is at `${motoUrl}/moto-api/data.json`. */
   motoUrl: string;
+  /** The system's database, for journeys that arrange rows no screen creates. */
+  databaseUrl?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -156,9 +158,10 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
   const [simulatorPort, gatewayPort, workerPort, bffPort, webPort, motoPort] = await Promise.all(
     Array.from({ length: 6 }, () => freePort()),
   );
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  const filesBucket = 'origin-local-files';
   const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   const motoUrl = `http://127.0.0.1:${motoPort}`;
-  const baseUrl = `http://127.0.0.1:${webPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -174,13 +177,16 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     SCHEDULING_BASE_URL: simulatorUrl,
     SIMULATOR_GATEWAY_WEBHOOK_BASE_URL: gatewayUrl,
     SIMULATOR_PUBLIC_BASE_URL: simulatorUrl,
-    // SES is moto's (the worker registers the sender there as it starts); links in emails
-    // point at this Vite.
+    // One moto server stands in for S3 and SES; it accepts any credentials. The worker
+    // registers the email sender there as it starts; links in emails point at this Vite.
+    // The bff signs upload URLs for the console's own origin (Vite proxies the bucket's path
+    // to moto), as moto refuses presigned CORS preflights.
     AWS_ENDPOINT_URL: motoUrl,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_REGION: 'us-east-1',
-    WEBAPP_BASE_URL: baseUrl,
+    WEBAPP_BASE_URL: webUrl,
+    FILES_BUCKET: filesBucket,
   };
   const processes = new Processes();
   let created = false;
@@ -207,17 +213,18 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     runPython(['-m', 'shared.ops', 'migrate'], env);
     const credentials = seedDemo(env);
 
-    const simulator = processes.start('simulator', PYTHON, ['-m', 'connectors.simulator'], { ...env, PORT: String(simulatorPort) });
     const moto = processes.start('moto', PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)], env);
     await waitFor('moto', `${motoUrl}/moto-api/data.json`, moto);
+    runPython(['-m', 'shared.ops', 'ensure-bucket'], env);
+    const simulator = processes.start('simulator', PYTHON, ['-m', 'connectors.simulator'], { ...env, PORT: String(simulatorPort) });
     const gateway = processes.start('gateway-web', PYTHON, ['-m', 'gateway', 'web'], { ...env, PORT: String(gatewayPort) });
     const worker = processes.start('gateway-worker', PYTHON, ['-m', 'gateway', 'worker'], { ...env, PORT: String(workerPort) });
-    const bff = processes.start('bff', PYTHON, ['-m', 'bff'], { ...env, PORT: String(bffPort) });
+    const bff = processes.start('bff', PYTHON, ['-m', 'bff'], { ...env, PORT: String(bffPort), AWS_ENDPOINT_URL: webUrl });
     const vite = processes.start(
       'vite',
       join(WEBAPP, 'node_modules', '.bin', 'vite'),
       ['--host', '127.0.0.1', '--port', String(webPort), '--strictPort'],
-      { ...process.env, BFF_URL: `http://127.0.0.1:${bffPort}`, BROWSER: 'none' },
+      { ...process.env, BFF_URL: `http://127.0.0.1:${bffPort}`, BROWSER: 'none', S3_PROXY_URL: motoUrl, S3_PROXY_BUCKET: filesBucket },
       WEBAPP,
     );
     await Promise.all([
@@ -229,7 +236,7 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     ]);
     // The first page load makes Vite transform every module; do it before the clock runs.
     await waitFor('vite modules', `http://127.0.0.1:${webPort}/src/main.tsx`, vite);
-    return { info: { baseUrl, credentials, motoUrl }, stop };
+    return { info: { baseUrl: webUrl, credentials, motoUrl, databaseUrl: env.DATABASE_URL }, stop };
   } catch (error) {
     await stop();
     throw error;

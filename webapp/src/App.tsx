@@ -3,6 +3,9 @@ import { RequireAuth, SessionProvider } from './auth/session';
 import { Layout } from './components/Layout';
 import { AdminAssignments } from './pages/admin/AdminAssignments';
 import { AdminAudit } from './pages/admin/AdminAudit';
+import { AdminEligibilityFile } from './pages/admin/AdminEligibilityFile';
+import { AdminEmployer } from './pages/admin/AdminEmployer';
+import { AdminEmployers } from './pages/admin/AdminEmployers';
 import { AdminUsers } from './pages/admin/AdminUsers';
 import { LinkComplete } from './pages/LinkComplete';
 import { MemberList } from './pages/MemberList';
@@ -57,6 +60,13 @@ export function AppRoutes() {
             </RequireAuth>
           }
         />
+        {[
+          ['/admin/employers', <AdminEmployers key="employers" />],
+          ['/admin/employers/:employerId', <AdminEmployer key="employer" />],
+          ['/admin/employers/:employerId/files/:fileId', <AdminEligibilityFile key="file" />],
+        ].map(([path, page]) => (
+          <Route key={path as string} path={path as string} element={<RequireAuth role="admin">{page}</RequireAuth>} />
+        ))}
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 import httpx
@@ -86,6 +87,27 @@ async def test_a_small_file_uploaded_through_a_presigned_url_gives_the_exact_rep
         downloaded = await http.get(status["report_url"])
     assert downloaded.status_code == 200
     assert downloaded.text == employer.report(status)
+
+
+async def test_a_processed_file_shows_its_first_rejected_lines_and_finishes_after_it_started(
+    employer: Employer,
+):
+    roster = "email,country\n" + "".join(
+        f"{unique_email('ok')},US\n" if n % 2 else f"bad-{n},US\n" for n in range(60)
+    )
+    failing = await employer.process("email,country\n")  # fails in the worker's transaction
+
+    status = await employer.process(roster)
+
+    assert status["status"] == "done", status
+    assert status["rejected"] == 30
+    sample = status["rejected_sample"]
+    assert [line["line"] for line in sample] == [2 + 2 * n for n in range(20)]
+    assert {line["reason"] for line in sample} == {"email is not a valid address"}
+    for file in (status, failing):
+        # One clock for both: the worker's transaction began before the claim committed.
+        started, finished = file["started_at"], file["finished_at"]
+        assert datetime.fromisoformat(started) <= datetime.fromisoformat(finished), file
 
 
 async def test_listed_members_are_updated_new_emails_become_eligible_and_leavers_are_terminated(

@@ -6,6 +6,12 @@ import type {
   AppointmentList,
   AuditPage,
   AuditQuery,
+  EligibilityFile,
+  EligibilityFileList,
+  Employer,
+  EmployerList,
+  FileAccepted,
+  UploadUrl,
   LinkedItem,
   LinkToken,
   Message,
@@ -28,6 +34,7 @@ import type {
 } from './types';
 
 const member = (id: string) => `/members/${encodeURIComponent(id)}`;
+const employerFiles = (id: string) => `/admin/employers/${encodeURIComponent(id)}/eligibility-files`;
 
 export const api = {
   login: (email: string, password: string) =>
@@ -70,4 +77,31 @@ export const api = {
       body: { advisor_id: advisorId },
     }),
   listAudit: (query: AuditQuery, signal?: AbortSignal) => request<AuditPage>('GET', '/admin/audit', { query, signal }),
+
+  listEmployers: (signal?: AbortSignal) => request<EmployerList>('GET', '/admin/employers', { signal }),
+  createEmployer: (name: string) => request<Employer>('POST', '/admin/employers', { body: { name } }),
+  uploadUrl: (employerId: string) => request<UploadUrl>('POST', `${employerFiles(employerId)}/upload-url`),
+  submitFile: (employerId: string, file: string) => request<FileAccepted>('POST', employerFiles(employerId), { body: { file } }),
+  listFiles: (employerId: string, signal?: AbortSignal) => request<EligibilityFileList>('GET', employerFiles(employerId), { signal }),
+  getFile: (employerId: string, fileId: string, signal?: AbortSignal) =>
+    request<EligibilityFile>('GET', `${employerFiles(employerId)}/${encodeURIComponent(fileId)}`, { signal }),
+  confirmFile: (employerId: string, fileId: string) =>
+    request<FileAccepted>('POST', `${employerFiles(employerId)}/${encodeURIComponent(fileId)}/confirm`),
 };
+
+/** PUT a roster straight to S3 through its presigned URL, reporting the share sent (0..1). */
+export function uploadToS3(target: UploadUrl, file: Blob, onProgress: (share: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', target.upload_url);
+    xhr.setRequestHeader('Content-Type', target.content_type);
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener('load', () =>
+      xhr.status >= 200 && xhr.status < 300 ? (onProgress(1), resolve()) : reject(new Error(`The upload was refused (HTTP ${xhr.status}).`)),
+    );
+    xhr.addEventListener('error', () => reject(new Error('The upload failed: the file store could not be reached.')));
+    xhr.send(file);
+  });
+}

@@ -108,6 +108,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/employers/{employer_id}/eligibility-files/{file_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An eligibility file's live progress (server-sent events: file, end) */
+        get: operations["file_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/members/{member_id}/advisor": {
         parameters: {
             query?: never;
@@ -298,6 +315,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/members/{member_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member page's live updates (server-sent events: screen, change, end) */
+        get: operations["member_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/members/{member_id}/link-token": {
         parameters: {
             query?: never;
@@ -479,6 +513,11 @@ export interface components {
             available_balance: string | null;
             /** Currency */
             currency: string | null;
+            /**
+             * History
+             * @description Balances after each sync that changed them, oldest first (the last 30).
+             */
+            history?: components["schemas"]["BalancePoint"][];
         };
         /**
          * AdvisorAssignment
@@ -487,6 +526,18 @@ export interface components {
         AdvisorAssignment: {
             /** Advisor Id */
             advisor_id: string | null;
+        };
+        /**
+         * AppointmentChanged
+         * @description An appointment was booked, moved or cancelled (a cancelled one leaves the page).
+         */
+        AppointmentChanged: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "appointment";
+            appointment: components["schemas"]["AppointmentOut"];
         };
         /**
          * AppointmentIn
@@ -577,6 +628,21 @@ export interface components {
             next_cursor: number | null;
         };
         /**
+         * BalancePoint
+         * @description An account's balances after one sync (for the balance chart).
+         */
+        BalancePoint: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Current Balance */
+            current_balance: string | null;
+            /** Available Balance */
+            available_balance: string | null;
+        };
+        /**
          * EligibilityFileList
          * @description An employer's files, newest first.
          */
@@ -625,6 +691,11 @@ export interface components {
             error: string | null;
             /** Report Url */
             report_url: string | null;
+            /**
+             * Rejected Sample
+             * @description The first 20 rejected lines and why (all: the report).
+             */
+            rejected_sample: components["schemas"]["RejectedLine"][];
             /**
              * Created At
              * Format: date-time
@@ -773,6 +844,18 @@ export interface components {
             expiration: string;
         };
         /**
+         * LinkedItemChanged
+         * @description A linked login was added, or its sync started, finished or failed (with its accounts).
+         */
+        LinkedItemChanged: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "linked_item";
+            linked_item: components["schemas"]["LinkedItemOut"];
+        };
+        /**
          * LinkedItemOut
          * @description A linked login at a bank, with its sync state and accounts.
          */
@@ -851,6 +934,23 @@ export interface components {
          * @enum {string}
          */
         MaritalStatus: "single" | "married" | "divorced" | "domestic partnership";
+        /**
+         * MemberChanged
+         * @description Contact data or the advisor changed.
+         */
+        MemberChanged: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "member";
+            member: components["schemas"]["MemberOut"];
+        };
+        /**
+         * MemberEventData
+         * @description The `data` of one event: `screen` (MemberScreen), `change` (one change) or `end`.
+         */
+        MemberEventData: components["schemas"]["MemberScreen"] | (components["schemas"]["MessageChanged"] | components["schemas"]["NoteAdded"] | components["schemas"]["AppointmentChanged"] | components["schemas"]["LinkedItemChanged"] | components["schemas"]["MemberChanged"] | components["schemas"]["ProfileChanged"] | components["schemas"]["RiskProfileComputed"]) | components["schemas"]["StreamEnd"];
         /**
          * MemberList
          * @description A page of members; pass `next_cursor` back as `cursor` for the next page.
@@ -1003,6 +1103,18 @@ export interface components {
             notes: components["schemas"]["NoteOut"][];
         };
         /**
+         * MessageChanged
+         * @description An SMS was sent or its delivery status changed.
+         */
+        MessageChanged: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "message";
+            message: components["schemas"]["MessageOut"];
+        };
+        /**
          * MessageIn
          * @description Either a free-text `body`, or a `template` name with its `params`.
          */
@@ -1074,6 +1186,18 @@ export interface components {
             password: string;
         };
         /**
+         * NoteAdded
+         * @description A note was added.
+         */
+        NoteAdded: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "note";
+            note: components["schemas"]["NoteOut"];
+        };
+        /**
          * NoteIn
          * @description A note to add to the member.
          */
@@ -1126,6 +1250,19 @@ export interface components {
          */
         Plan: "economic" | "regular" | "responsible" | "ineligible";
         /**
+         * ProfileChanged
+         * @description The financial profile changed, with the wellness score it implies.
+         */
+        ProfileChanged: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "profile";
+            profile: components["schemas"]["ProfileOut"];
+            wellness: components["schemas"]["WellnessAssessment"] | null;
+        };
+        /**
          * ProfileOut
          * @description The financial profile advisors work from.
          */
@@ -1167,6 +1304,16 @@ export interface components {
             points: number;
         };
         /**
+         * RejectedLine
+         * @description A rejected line of a file and why (the first `REJECTED_SAMPLE` are kept on the file).
+         */
+        RejectedLine: {
+            /** Line */
+            line: number;
+            /** Reason */
+            reason: string;
+        };
+        /**
          * RiskProfile
          * @description The specification's response: a plan per line, or per item in the itemized form.
          *
@@ -1191,6 +1338,18 @@ export interface components {
             renters?: components["schemas"]["Plan"] | components["schemas"]["ItemPlan"][] | null;
             life: components["schemas"]["Plan"];
             umbrella: components["schemas"]["Plan"];
+        };
+        /**
+         * RiskProfileComputed
+         * @description A risk profile was computed.
+         */
+        RiskProfileComputed: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "risk_profile";
+            risk_profile: components["schemas"]["RiskProfileRecord"];
         };
         /**
          * RiskProfileRecord
@@ -1319,6 +1478,18 @@ export interface components {
              */
             access_type: "employer" | "dtc";
             employer: components["schemas"]["EmployerRef"] | null;
+        };
+        /**
+         * StreamEnd
+         * @description The server closes the stream: `shutdown` and `behind` reconnect; `session` and
+         *     `access` mean the member is out of reach; `finished`: the eligibility file is done.
+         */
+        StreamEnd: {
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "shutdown" | "session" | "access" | "behind" | "finished";
         };
         /**
          * SyncStarted
@@ -1710,6 +1881,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FileAccepted"];
+                };
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                employer_id: string;
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An eligibility file's live progress (server-sent events: file, end) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["EligibilityFileOut"];
                 };
             };
             /** @description A problem (4xx: the request; 502/503: a dependency) */
@@ -2173,6 +2376,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AppointmentOut"];
+                };
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    member_events: {
+        parameters: {
+            query?: {
+                last_event_id?: number | null;
+            };
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member page's live updates (server-sent events: screen, change, end) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["MemberEventData"];
                 };
             };
             /** @description A problem (4xx: the request; 502/503: a dependency) */

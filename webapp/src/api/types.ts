@@ -81,3 +81,10 @@ export type NewUser = Schemas['NewUser'];
 export type AuditEntry = Schemas['AuditEntry'];
 export type AuditPage = Schemas['AuditPage'];
 export type AuditQuery = NonNullable<operations['audit_log']['parameters']['query']>;
+
+export type Employer = Schemas['EmployerOut'];
+export type EmployerList = Schemas['EmployerList'];
+export type UploadUrl = Schemas['UploadUrl'];
+export type FileAccepted = Schemas['FileAccepted'];
+export type EligibilityFile = Schemas['EligibilityFileOut'];
+export type EligibilityFileList = Schemas['EligibilityFileList'];

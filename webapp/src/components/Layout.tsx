@@ -60,6 +60,9 @@ export function Layout() {
                 <li>
                   <NavLink to="/admin/audit">Audit log</NavLink>
                 </li>
+                <li>
+                  <NavLink to="/admin/employers">Employers</NavLink>
+                </li>
               </>
             )}
           </ul>

@@ -22,6 +22,53 @@ export function problem(status: number, title: string, extra: Record<string, unk
   });
 }
 
+/**
+ * The browser's EventSource for the member page's live stream. It opens with the screen
+ * the routes give for `GET <path without /events>` (not recorded as a call) or, when that
+ * answers an error, closes as a refused stream does; `emit` plays a server event.
+ */
+export class FakeEventSource extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static instances: FakeEventSource[] = [];
+  readyState = FakeEventSource.CONNECTING;
+
+  constructor(
+    readonly url: string,
+    resolve: (path: string) => Promise<Response>,
+  ) {
+    super();
+    FakeEventSource.instances.push(this);
+    const path = new URL(url, 'http://console.test').pathname.replace(/^\/api\/v1/, '').replace(/\/events$/, '');
+    void resolve(path).then(async (response) => {
+      if (this.readyState === FakeEventSource.CLOSED) return;
+      if (!response.ok) {
+        this.readyState = FakeEventSource.CLOSED;
+        this.dispatchEvent(new Event('error'));
+        return;
+      }
+      this.readyState = FakeEventSource.OPEN;
+      this.dispatchEvent(new Event('open'));
+      this.emit('screen', await response.json());
+    });
+  }
+
+  emit(event: string, data: unknown): void {
+    this.dispatchEvent(new MessageEvent(event, { data: JSON.stringify(data) }));
+  }
+
+  close(): void {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+
+  static latest(): FakeEventSource {
+    const source = FakeEventSource.instances.at(-1);
+    if (!source) throw new Error('no EventSource was opened');
+    return source;
+  }
+}
+
 export function fakeBff(routes: Record<string, Handler>) {
   const calls: Call[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
@@ -45,6 +92,24 @@ export function fakeBff(routes: Record<string, Handler>) {
     return handler(call);
   });
   vi.stubGlobal('fetch', fetchMock);
+  const findHandler = (method: string, path: string) =>
+    routes[`${method} ${path}`] ??
+    Object.entries(routes).find(([key]) => {
+      const [m, p] = key.split(' ');
+      return m === method && p?.includes(':') && new RegExp(`^${p.replace(/:[^/]+/g, '[^/]+')}$`).test(path);
+    })?.[1];
+  FakeEventSource.instances = [];
+  vi.stubGlobal(
+    'EventSource',
+    class extends FakeEventSource {
+      constructor(url: string) {
+        super(url, async (path) => {
+          const handler = findHandler('GET', path);
+          return handler ? handler({ method: 'GET', path, query: new URLSearchParams(), headers: {}, body: undefined }) : problem(404, 'Not Found');
+        });
+      }
+    },
+  );
   return { calls, fetchMock };
 }
 

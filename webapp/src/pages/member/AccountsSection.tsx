@@ -3,6 +3,7 @@ import type { LinkedItem } from '../../api/types';
 import { Badge, ErrorAlert, SuccessAlert, WarningAlert } from '../../components/feedback';
 import { formatDateTime, formatMoney, humanize } from '../../format/format';
 import { useAction } from '../../hooks/useResource';
+import { BalanceChart } from './BalanceChart';
 import { openLinkWindow, rememberPendingLink, waitForPublicToken } from './linkFlow';
 
 /** Linked institutions, their accounts and balances, sync state and "needs re-link". */
@@ -64,6 +65,7 @@ export function AccountsSection({
           A bank connection needs the member to sign in again. Use “Link an account” with the member to re-link it.
         </WarningAlert>
       )}
+      <BalanceChart items={items} />
       {items.length === 0 ? (
         <p className="empty">No linked accounts yet.</p>
       ) : (

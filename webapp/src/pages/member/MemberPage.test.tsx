@@ -3,9 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setCsrfToken } from '../../api/client';
 import { aMember, aMemberScreen } from '../../test-support/builders';
-import { fakeBff, json, problem, SESSION } from '../../test-support/fakeBff';
+import { FakeEventSource, fakeBff, json, problem, SESSION } from '../../test-support/fakeBff';
 import { renderApp } from '../../test-support/renderApp';
-import { MEMBER_POLL_INTERVAL_MS } from './MemberPage';
 
 afterEach(() => {
   setCsrfToken(null);
@@ -94,25 +93,24 @@ describe('member page', () => {
     expect(screen.getByText('Not delivered')).toBeInTheDocument();
     expect(screen.getByText('error 30003')).toBeInTheDocument();
     expect(screen.getByText('Wants to save for a house')).toBeInTheDocument();
+    // Charts come with their figures in words.
+    expect(screen.getByTestId('wellness-chart')).toHaveTextContent('Healthy up to 25% ($23,000.00), medium up to 75% ($69,000.00)');
+    expect(screen.getByTestId('balance-chart')).toHaveTextContent('Current balances: Checking $1,234.50');
   });
 
-  it(`polls every ${MEMBER_POLL_INTERVAL_MS / 1000} seconds so statuses change without a reload`, async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    let status = 'sent';
-    fakeBff({
-      'GET /me': () => json(SESSION),
-      'GET /members/:id': () =>
-        json(aMemberScreen({ messages: [{ id: 's1', body: 'Hi', status, error_code: null, created_at: '2025-01-02T10:00:00Z', updated_at: '2025-01-02T10:00:00Z' }] })),
-    });
+  it('patches a status change pushed by the bff without asking for the screen again', async () => {
+    const message = { id: 's1', body: 'Hi', status: 'sent', error_code: null, created_at: '2025-01-02T10:00:00Z', updated_at: '2025-01-02T10:00:00Z' };
+    const { calls } = fakeBff({ 'GET /me': () => json(SESSION), 'GET /members/:id': () => json(aMemberScreen({ messages: [message] })) });
     renderApp('/members/m-1');
     expect(await screen.findByText('Sent to carrier')).toBeInTheDocument();
-    status = 'delivered';
-    act(() => vi.advanceTimersByTime(MEMBER_POLL_INTERVAL_MS));
+    expect(FakeEventSource.latest().url).toBe('/api/v1/members/m-1/events');
+    act(() => FakeEventSource.latest().emit('change', { kind: 'message', message: { ...message, status: 'delivered' } }));
     expect(await screen.findByText('Delivered')).toBeInTheDocument();
+    expect(screen.getByText(/Live: changes appear/)).toBeInTheDocument();
+    expect(calls.filter((call) => call.path === '/members/m-1')).toEqual([]);
   });
 
-  it('sends the advisor to sign-in when the session expires, then back here', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  it('sends the advisor to sign-in when the session ends, then back here', async () => {
     let signedIn = true;
     fakeBff({
       'GET /me': () => json(SESSION),
@@ -121,7 +119,7 @@ describe('member page', () => {
     renderApp('/members/m-1');
     expect(await screen.findByRole('heading', { name: 'Ana Silva', level: 1 })).toBeInTheDocument();
     signedIn = false;
-    act(() => vi.advanceTimersByTime(MEMBER_POLL_INTERVAL_MS));
+    act(() => FakeEventSource.latest().emit('end', { reason: 'session' }));
     expect(await screen.findByText(/Your session has expired/)).toBeInTheDocument();
     expect(screen.getByTestId('location')).toHaveTextContent('/sign-in?next=%2Fmembers%2Fm-1');
   });

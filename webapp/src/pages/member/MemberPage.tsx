@@ -1,9 +1,8 @@
 import { useEffect } from 'react';
 import { useParams } from 'react-router-dom';
-import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/problem';
 import { ErrorAlert, Loading } from '../../components/feedback';
-import { useResource } from '../../hooks/useResource';
+import { useMemberStream } from '../../hooks/useMemberStream';
 import { NotFound } from '../NotFound';
 import { AccountsSection } from './AccountsSection';
 import { AppointmentsSection } from './AppointmentsSection';
@@ -13,17 +12,24 @@ import { NotesSection } from './NotesSection';
 import { RiskSection } from './RiskSection';
 import { WellnessSection } from './WellnessSection';
 
-/**
- * Live statuses (SMS delivery, account sync, appointments booked elsewhere) come from
- * polling: the member page reloads every 3 seconds while it is visible.
- */
-export const MEMBER_POLL_INTERVAL_MS = 3_000;
+const LIVE_TEXT = {
+  connecting: 'Connecting to live updates…',
+  live: 'Live: changes appear as they happen',
+  reconnecting: 'Reconnecting to live updates…',
+  ended: 'Live updates stopped',
+} as const;
 
+// Changes arrive on the live stream (the bff pushes them as they commit): after an action
+// the page has nothing to reload.
+const nothingToReload = async () => undefined;
+
+/**
+ * Live statuses (SMS delivery, account sync, appointments booked elsewhere) are pushed by
+ * the bff over server-sent events: no polling.
+ */
 export function MemberPage() {
   const { memberId = '' } = useParams();
-  const detail = useResource(`member-${memberId}`, (signal) => api.getMember(memberId, signal), {
-    pollMs: MEMBER_POLL_INTERVAL_MS,
-  });
+  const detail = useMemberStream(memberId);
   const data = detail.data;
   const name = data ? data.member.full_name || data.member.email : null;
 
@@ -34,19 +40,18 @@ export function MemberPage() {
   if (detail.error instanceof ApiError && detail.error.status === 404) return <NotFound what="member" />;
   if (!data) {
     return detail.error != null ? (
-      <ErrorAlert error={detail.error} onRetry={() => void detail.reload()} />
+      <ErrorAlert error={detail.error} onRetry={() => window.location.reload()} />
     ) : (
       <Loading label="Loading member…" />
     );
   }
-  const reload = detail.reload;
+  const reload = nothingToReload;
   return (
     <article className="member" aria-labelledby="member-title">
       <header className="member-header">
         <h1 id="member-title">{name}</h1>
-        <p className="muted refresh-note">
-          Updates every {MEMBER_POLL_INTERVAL_MS / 1000} seconds
-          {detail.error != null ? ' · the last refresh failed, retrying' : ''}
+        <p className="muted refresh-note" role="status" data-live={detail.state}>
+          {LIVE_TEXT[detail.state]}
         </p>
       </header>
       <div className="member-grid">

@@ -1,6 +1,7 @@
 import type { MemberProfile, Wellness } from '../../api/types';
 import { Badge } from '../../components/feedback';
 import { formatMoney, formatRatio } from '../../format/format';
+import { WellnessChart } from './WellnessChart';
 
 const BAND_TEXT = {
   HEALTHY: 'Living costs take at most a quarter of net income.',
@@ -32,6 +33,7 @@ export function WellnessSection({ wellness, profile }: { wellness: Wellness | nu
               <dd>{formatRatio(wellness.cost_ratio)}</dd>
             </div>
           </dl>
+          <WellnessChart wellness={wellness} />
         </>
       ) : (
         <p className="empty">No score yet: the member has not given their income and monthly costs.</p>
