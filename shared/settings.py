@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     # --- advisor sessions (bff) ------------------------------------------------------
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
+    # Fernet key(s), comma-separated, newest first: encrypt TOTP secrets at rest.
+    mfa_secret_encryption_keys: SecretStr = SecretStr(
+        "bG9jYWwtb25seS1tZmEtc2VjcmV0LWtleS0zMmJ5dGU="
+    )
+    # Every console user must sign in with MFA (admins always must); unset: production only.
+    mfa_required: bool | None = None
 
     # --- providers (defaults point at the local simulator) ---------------------------
     sms_base_url: str = "http://127.0.0.1:8090"
@@ -122,6 +128,13 @@ class Settings(BaseSettings):
         if "guest:guest@" in self.amqp_url.get_secret_value():
             raise ValueError(f"AMQP_URL uses the default guest account, refused in {self.app_env}")
         return self
+
+    @property
+    def mfa_required_for_everyone(self) -> bool:
+        """MFA_REQUIRED, or (unset) true in production only; admins need MFA regardless."""
+        if self.mfa_required is not None:
+            return self.mfa_required
+        return self.app_env is AppEnv.PRODUCTION
 
     def port_for(self, default: int) -> int:
         """The role's port: `PORT` when set, else the role's own default."""
