@@ -11,6 +11,7 @@ from aiohttp import web
 from bff.limits import Limits
 from shared.group_commit import GroupCommit
 from shared.identity.sessions import SessionUser
+from shared.identity.totp import TotpSecretCipher
 
 if TYPE_CHECKING:
     from bff.api import Endpoint
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 CURRENT_USER = web.RequestKey("current_user", SessionUser)
 LIMITS = web.AppKey("limits", Limits)
+MFA_CIPHER = web.AppKey("mfa_cipher", TotpSecretCipher)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints")
 GATEWAY: web.AppKey[GatewayClient] = web.AppKey("gateway_client")

@@ -104,6 +104,23 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(default=30, ge=1)
     webhook_event_retention_days: int = Field(default=30, ge=1)
 
+    @field_validator("mfa_secret_encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr) -> SecretStr:
+        from cryptography.fernet import Fernet
+
+        keys = [key.strip() for key in value.get_secret_value().split(",") if key.strip()]
+        try:
+            if not keys:
+                raise ValueError
+            for key in keys:
+                Fernet(key)
+        except ValueError:
+            raise ValueError(
+                "must be Fernet keys (32 url-safe base64-encoded bytes), comma-separated"
+            ) from None
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: Any) -> Any:

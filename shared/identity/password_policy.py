@@ -135,6 +135,19 @@ def policy_problems(
     return problems
 
 
+def account_problems(
+    password: str, *, email: str, full_name: str, single_factor: bool
+) -> list[str]:
+    """The policy's complaints about a password for a console account.
+
+    `single_factor`: the account will sign in with the password alone (MFA neither on
+    nor required for it), so the password must be 15 characters or more.
+    """
+    return policy_problems(
+        password, min_chars=min_length(single_factor=single_factor), user_inputs=(email, full_name)
+    )
+
+
 def check_password(
     password: str, *, min_chars: int = MIN_LENGTH, user_inputs: Iterable[str] = ()
 ) -> str:

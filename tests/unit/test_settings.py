@@ -29,6 +29,7 @@ def _real_secrets(env: pytest.MonkeyPatch) -> None:
             env.setenv(name.upper(), f"real-{name}-value-0123456789")
     env.setenv("AMQP_URL", "amqp://origin:s3cret-value@mq:5671/")
     env.setenv("ACCESS_TOKEN_ENCRYPTION_KEYS", "cmVhbC1rZXktcmVhbC1rZXktcmVhbC1rZXktMzJiISE=")
+    env.setenv("MFA_SECRET_ENCRYPTION_KEYS", "cmVhbC1tZmEta2V5LXJlYWwtbWZhLWtleS0zMmIhISE=")
 
 
 def test_deployed_settings_with_real_secrets_load(clean_env):

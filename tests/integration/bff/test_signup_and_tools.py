@@ -90,7 +90,7 @@ async def test_one_address_is_throttled_after_its_sign_ups_and_others_are_not(
 
 
 async def test_sign_up_applies_the_password_policy(client):
-    for password in ("short1!", "NoDigits!!", "n0symbolsatall", "P@ssw0rd1"):
+    for password in ("short1!", "P@ssw0rd1", "sunshine2024"):
         response = await client.post(
             "/api/v1/signup",
             json={"email": unique_email(), "password": password, "country": "US"},
