@@ -98,7 +98,7 @@ def matching_step(secret: SecretStr, code: str, *, at: datetime, after_step: int
     the last accepted one). Every candidate is compared in constant time.
     """
     code = normalise_code(code)
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     now = time_step(at)
     found = None
