@@ -1,6 +1,7 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import type { Credentials, SystemInfo } from './system';
+import type { Credentials, JourneyAccounts, SystemInfo } from './system';
+import { freshTotp } from './totp';
 
 function system(): SystemInfo {
   const raw = process.env.E2E_SYSTEM;
@@ -10,10 +11,16 @@ function system(): SystemInfo {
 
 // The browser logs every 4xx answer as "Failed to load resource"; the journeys provoke
 // some on purpose (the session probe before sign-in, another advisor's member). Those are
-// network notes, not errors of the app; anything else fails the journey.
-const EXPECTED_NETWORK_NOTE = /Failed to load resource: the server responded with a status of (401|404)/;
+// network notes, not errors of the app; anything else fails the journey (422: a wrong code
+// or password typed on purpose).
+const EXPECTED_NETWORK_NOTE = /Failed to load resource: the server responded with a status of (401|404|422)/;
 
-export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; consoleErrors: string[] }>({
+export const test = base.extend<{
+  advisors: Credentials[];
+  admin: Credentials;
+  accounts: JourneyAccounts;
+  consoleErrors: string[];
+}>({
   baseURL: async ({}, use) => use(system().baseUrl),
   advisors: async ({}, use) => use(system().credentials.filter((credentials) => credentials.role === 'advisor')),
   admin: async ({}, use) => {
@@ -21,6 +28,7 @@ export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; c
     if (!admin) throw new Error('seed-demo printed no admin');
     await use(admin);
   },
+  accounts: async ({}, use) => use(system().accounts),
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
@@ -37,10 +45,25 @@ export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; c
 
 export { expect };
 
+/** Sign in through the form; with MFA on, also the code step (a code computed here). */
 export async function signIn(page: Page, credentials: Credentials): Promise<void> {
   await page.getByLabel('Email').fill(credentials.email);
   await page.getByLabel('Password').fill(credentials.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  if (credentials.totpSecret) await enterCode(page, credentials.totpSecret);
+}
+
+/** Sign out from the frame and wait for the sign-in page. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to the advisor console' })).toBeVisible();
+}
+
+/** The second step of sign-in with a fresh code of the secret. */
+export async function enterCode(page: Page, secret: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Verify it is you' })).toBeVisible();
+  await page.getByLabel('Authentication code').fill(await freshTotp(secret));
+  await page.getByRole('button', { name: 'Verify' }).click();
 }
 
 /** Save the journey's main screen where the CI keeps artifacts. */

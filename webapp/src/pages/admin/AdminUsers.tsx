@@ -71,7 +71,7 @@ export function AdminUsers() {
           )}
           <div className="field checkbox">
             <input id="reset-mfa" type="checkbox" checked={resetMfa} onChange={(event) => setResetMfa(event.target.checked)} />
-            <label htmlFor="reset-mfa">Password resets also reset multi-factor sign-in (lost phone)</label>
+            <label htmlFor="reset-mfa">Resets also forget the authenticator app (lost phone): MFA is set up again</label>
           </div>
           {users.loading && !users.data && <Loading label="Loading users…" />}
           {users.error != null && <ErrorAlert error={users.error} onRetry={() => void users.reload()} />}
