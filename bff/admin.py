@@ -1,14 +1,21 @@
-"""Admin routes: users (create, list, disable), member assignment, the audit log."""
+"""Admin routes: users (create, list, disable, reset), member assignment, the audit log.
+
+A reset gives a user a temporary password (the admin's, or one made here and shown
+once) that they must change at their next sign-in; every session of theirs ends, and
+with `reset_mfa` their authenticator and recovery codes are forgotten so they enroll
+again (the way back for a lost phone). Audited in `account_events`.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from datetime import datetime
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from bff import audit
 from bff.api import (
@@ -27,11 +34,13 @@ from bff.keys import CURRENT_USER, PASSWORD_HASHER
 from bff.member_access import visible_member
 from bff.member_models import MemberScreen
 from bff.members import screen_response
+from bff.password_routes import invalid_password
 from shared.database import connection_cursor, transaction
 from shared.identity import sessions, users
-from shared.identity.password_policy import policy_problems
+from shared.identity.account_reset import reset_account
+from shared.identity.password_policy import account_problems
 from shared.identity.users import EmailTaken, Role, User
-from shared.web.keys import POOL
+from shared.web.keys import POOL, REQUEST_ID, SETTINGS
 
 log = logging.getLogger("origin.auth")
 
@@ -51,6 +60,8 @@ class ManagedUser(BaseModel):
     role: Role
     disabled: bool
     created_at: datetime
+    mfa_enabled: bool
+    password_change_required: bool
 
     @classmethod
     def of(cls, user: User) -> ManagedUser:
@@ -62,6 +73,8 @@ class ManagedUser(BaseModel):
             role=user.role,
             disabled=user.disabled_at is not None,
             created_at=user.created_at,
+            mfa_enabled=user.mfa_enabled,
+            password_change_required=user.password_change_required,
         )
 
 
@@ -72,7 +85,8 @@ class UserList(BaseModel):
 
 
 class NewUser(BaseModel):
-    """An advisor or admin to create; the password must meet the policy."""
+    """An advisor or admin to create; the password must meet the policy (15 characters
+    or more when the account will sign in without MFA)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -81,13 +95,22 @@ class NewUser(BaseModel):
     role: Role
     password: Annotated[str, Field(min_length=1, max_length=1024)]
 
-    @field_validator("password")
-    @classmethod
-    def _policy(cls, value: str) -> str:
-        problems = policy_problems(value)
-        if problems:
-            raise ValueError("password " + "; ".join(problems))
-        return value
+
+class PasswordReset(BaseModel):
+    """A temporary password for the user (omit it to have one made), and whether to
+    forget their authenticator too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temporary_password: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    reset_mfa: bool = False
+
+
+class PasswordResetOut(BaseModel):
+    """The reset user; `temporary_password` only when it was made here (shown once)."""
+
+    user: ManagedUser
+    temporary_password: str | None
 
 
 class UserPatch(BaseModel):
@@ -134,6 +157,15 @@ async def list_users(request: web.Request) -> web.StreamResponse:
 async def create_user(request: web.Request) -> web.StreamResponse:
     """Create an advisor or admin; 409 when the email is taken."""
     new = await read_body(request, NewUser)
+    for_everyone = request.app[SETTINGS].mfa_required_for_everyone
+    problems = account_problems(
+        new.password,
+        email=new.email,
+        full_name=new.full_name,
+        single_factor=new.role is not Role.ADMIN and not for_everyone,
+    )
+    if problems:
+        raise invalid_password("password", "password " + "; ".join(problems))
     password_hash = await request.app[PASSWORD_HASHER].hash(new.password)
     try:
         async with transaction(request.app[POOL]) as cur:
@@ -178,6 +210,61 @@ async def patch_user(request: web.Request) -> web.StreamResponse:
         },
     )
     return json_model(ManagedUser.of(user))
+
+
+async def reset_password(request: web.Request) -> web.StreamResponse:
+    """Set a temporary password the user must change; end their sessions; maybe reset MFA."""
+    user_id = path_uuid(request, "user_id")
+    reset = await read_body(request, PasswordReset)
+    admin_id = request[CURRENT_USER].id
+    if user_id == admin_id:
+        raise ApiProblem(
+            409, "Conflict", detail="Change your own password with POST /api/v1/auth/password."
+        )
+    pool = request.app[POOL]
+    async with connection_cursor(pool) as cur:
+        target = await users.get_user(cur, user_id)
+    if target is None:
+        raise not_found()
+    made = None
+    if reset.temporary_password is None:
+        made = secrets.token_urlsafe(15)  # 120 bits; shown once to the admin
+        password = made
+    else:
+        password = reset.temporary_password
+        for_everyone = request.app[SETTINGS].mfa_required_for_everyone
+        mfa_after = target.mfa_enabled and not reset.reset_mfa
+        problems = account_problems(
+            password,
+            email=target.email,
+            full_name=target.full_name,
+            single_factor=not mfa_after and not target.mfa_required(for_everyone=for_everyone),
+        )
+        if problems:
+            raise invalid_password("temporary_password", "password " + "; ".join(problems))
+    password_hash = await request.app[PASSWORD_HASHER].hash(password)
+    async with transaction(pool) as cur:
+        done = await reset_account(
+            cur,
+            user_id,
+            password_hash,
+            reset_mfa=reset.reset_mfa,
+            actor_id=admin_id,
+            request_id=request[REQUEST_ID],
+        )
+    if done is None:
+        raise not_found()
+    log.info(
+        "password reset",
+        extra={
+            "event": "password_reset",
+            "user_id": str(user_id),
+            "by": str(admin_id),
+            "mfa_reset": reset.reset_mfa,
+            "sessions_revoked": done.sessions_revoked,
+        },
+    )
+    return json_model(PasswordResetOut(user=ManagedUser.of(done.user), temporary_password=made))
 
 
 async def assign_advisor(request: web.Request) -> web.StreamResponse:
@@ -254,6 +341,16 @@ def setup(app: web.Application) -> None:
                 access=Access.ADMIN,
                 body=UserPatch,
                 responses={200: ManagedUser},
+            ),
+            Endpoint(
+                "POST",
+                "/api/v1/admin/users/{user_id}/password-reset",
+                reset_password,
+                "Reset a user's password (forces a change at next sign-in)",
+                "admin",
+                access=Access.ADMIN,
+                body=PasswordReset,
+                responses={200: PasswordResetOut},
             ),
             Endpoint(
                 "PUT",

@@ -24,7 +24,9 @@ from bff.cross_site import cross_site_reason
 from bff.keys import CURRENT_USER, ENDPOINTS
 from bff.session_auth import CSRF_HEADER, authenticate
 from shared.identity.passwords import HashingBusy
+from shared.identity.sessions import Owed, SessionUser
 from shared.web.client_limits import read_body_bytes
+from shared.web.keys import SETTINGS
 from shared.web.problems import problem_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -40,8 +42,19 @@ class Access(StrEnum):
     """Who may call an endpoint."""
 
     PUBLIC = "public"  # no session (sign-in, sign-up)
-    USER = "user"  # any signed-in advisor or admin
+    # Any live session, even one that still owes a password change or MFA enrollment:
+    # only what settles those (`/me`, sign-out, the password change, MFA enrollment).
+    SESSION = "session"
+    USER = "user"  # any signed-in advisor or admin that owes nothing
     ADMIN = "admin"  # admins only
+
+
+# Problem types (RFC 9457 `type`) the console acts on.
+PROBLEM_TYPES = "https://origin.example/problems/"
+PASSWORD_CHANGE_REQUIRED = PROBLEM_TYPES + "password-change-required"
+MFA_ENROLLMENT_REQUIRED = PROBLEM_TYPES + "mfa-enrollment-required"
+MFA_REQUIRED = PROBLEM_TYPES + "mfa-required"
+MFA_CHALLENGE_EXPIRED = PROBLEM_TYPES + "mfa-challenge-expired"
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,30 @@ def not_found() -> ApiProblem:
     return ApiProblem(404, "Not Found", detail="No such resource.")
 
 
+def refuse_owed(user: SessionUser, *, mfa_required_for_everyone: bool, access: Access) -> None:
+    """Raise the problem of what the session still owes before this endpoint's data."""
+    owed = user.owes(mfa_required_for_everyone=mfa_required_for_everyone)
+    if Owed.MFA_SIGN_IN in owed:
+        raise ApiProblem(
+            401, "Unauthorized", type=MFA_REQUIRED, detail="Sign in again with your second factor."
+        )
+    if access is Access.SESSION or not owed:
+        return
+    if owed[0] is Owed.PASSWORD_CHANGE:
+        raise ApiProblem(
+            403,
+            "Password change required",
+            type=PASSWORD_CHANGE_REQUIRED,
+            detail="Choose a new password before anything else (POST /api/v1/auth/password).",
+        )
+    raise ApiProblem(
+        403,
+        "MFA enrollment required",
+        type=MFA_ENROLLMENT_REQUIRED,
+        detail="Set up multi-factor sign-in first (POST /api/v1/auth/mfa/enrollment).",
+    )
+
+
 def _guarded(endpoint: Endpoint) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         try:
@@ -150,6 +187,11 @@ def _guarded(endpoint: Endpoint) -> Handler:
                     raise ApiProblem(
                         403, "Forbidden", detail=f"Missing or wrong {CSRF_HEADER} header."
                     )
+                refuse_owed(
+                    user,
+                    mfa_required_for_everyone=request.app[SETTINGS].mfa_required_for_everyone,
+                    access=endpoint.access,
+                )
                 if endpoint.access is Access.ADMIN and not user.is_admin:
                     raise ApiProblem(403, "Forbidden", detail="Admins only.")
                 request[CURRENT_USER] = user

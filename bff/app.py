@@ -22,15 +22,18 @@ from bff import (
     member_events,
     members,
     messages,
+    mfa_routes,
+    password_routes,
     risk_profiles,
     signup,
     tools,
 )
 from bff.audit import audit_writer_context
 from bff.gateway_client import TIMEOUT, GatewayClient
-from bff.keys import CLOCK, ENDPOINTS, GATEWAY, LIMITS, PASSWORD_HASHER
+from bff.keys import CLOCK, ENDPOINTS, GATEWAY, LIMITS, MFA_CIPHER, PASSWORD_HASHER
 from bff.limits import Limits
 from shared.identity.passwords import BoundedHasher, Hasher
+from shared.identity.totp import TotpSecretCipher
 from shared.settings import Settings
 from shared.web.app import create_base_app
 from shared.web.keys import SETTINGS
@@ -42,6 +45,8 @@ RouteSetup = Callable[[web.Application], None]
 
 ROUTE_SETUPS: Sequence[RouteSetup] = (
     auth_routes.setup,
+    mfa_routes.setup,
+    password_routes.setup,
     signup.setup,
     members.setup,
     member_events.setup,
@@ -78,6 +83,7 @@ def create_app(
         client_ip_header="X-Forwarded-For" if settings.app_env.is_deployed else None
     )
     app[CLOCK] = clock
+    app[MFA_CIPHER] = TotpSecretCipher.from_setting(settings.mfa_secret_encryption_keys)
     app[ENDPOINTS] = []
     app.cleanup_ctx.append(_password_hasher(password_hasher))
     app.cleanup_ctx.append(_gateway_client(gateway_transport))

@@ -1,5 +1,11 @@
 """Sign-in, sign-out and `GET /api/v1/me`.
 
+Sign-in checks the password first. A user with MFA on then gets no session but a
+challenge (202, and a short-lived cookie) to answer at `POST /api/v1/auth/mfa`
+(`bff.mfa_routes`). Otherwise the session starts at once, and `requires` says what it
+must still do before any data is reachable: a password change after an admin reset,
+MFA enrollment when MFA is required for the user (admins always).
+
 Every authentication event is logged (`origin.auth`) with the user id when one is
 known, never with the password or the email typed in.
 """
@@ -32,12 +38,18 @@ from bff.login_throttle import (
     count_attempt,
     uncount_attempt,
 )
-from bff.session_auth import clear_session_cookie, session_token, set_session_cookie
+from bff.session_auth import (
+    clear_session_cookie,
+    session_token,
+    set_challenge_cookie,
+    set_session_cookie,
+)
 from shared.database import connection_cursor, transaction
-from shared.identity import sessions, users
+from shared.identity import mfa_challenges, sessions, users
 from shared.identity.passwords import Hasher, HashingBusy
-from shared.identity.users import Role
-from shared.web.keys import POOL
+from shared.identity.sessions import NewSession, Owed, SessionUser
+from shared.identity.users import Role, User
+from shared.web.keys import POOL, SETTINGS
 
 log = logging.getLogger("origin.auth")
 
@@ -53,13 +65,24 @@ class UserOut(BaseModel):
     email: str
     full_name: str
     role: Role
+    mfa_enabled: bool
 
 
 class SessionOut(BaseModel):
-    """The signed-in user and the CSRF token to send on unsafe requests."""
+    """The signed-in user, the CSRF token to send on unsafe requests, and what the
+    session must do before any data is reachable (`requires`, in order; empty: nothing)."""
 
     user: UserOut
     csrf_token: str
+    requires: list[Owed]
+
+
+class MfaChallengeOut(BaseModel):
+    """The password was right; now a code from the authenticator app (or a recovery code)
+    at `POST /api/v1/auth/mfa` before `expires_in_seconds`."""
+
+    mfa_required: bool = True
+    expires_in_seconds: int
 
 
 class LoginRequest(BaseModel):
@@ -115,20 +138,60 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
         raise ApiProblem(401, "Unauthorized", detail=BAD_CREDENTIALS)
     rehash = await _rehash(hasher, password_hash, credentials.password)
+    challenge, new = None, None
     async with transaction(pool) as cur:
         old_token = session_token(request)
         if old_token is not None:
             await sessions.revoke_session(cur, old_token)
-        new = await sessions.create_session(cur, user.id)
+        if user.mfa_enabled:
+            challenge = await mfa_challenges.create(cur, user.id, ttl=limits.mfa_challenge_ttl)
+        else:
+            new = await sessions.create_session(cur, user.id)
         await clear_failures(cur, account=account, ip=ip)
         if rehash is not None:
             await users.set_password_hash(cur, user.id, rehash)
+    if challenge is not None:
+        log.info("login needs mfa", extra={"event": "login_mfa_challenge", "user_id": str(user.id)})
+        ttl = int(limits.mfa_challenge_ttl.total_seconds())
+        response = json_model(MfaChallengeOut(expires_in_seconds=ttl), status=202)
+        set_challenge_cookie(request, response, challenge, max_age=ttl)
+        return response
+    assert new is not None
     log.info("login succeeded", extra={"event": "login_succeeded", "user_id": str(user.id)})
-    body = SessionOut(
-        user=UserOut(id=user.id, email=user.email, full_name=user.full_name, role=user.role),
-        csrf_token=new.csrf_token,
+    return signed_in(request, user, new, mfa_verified=False)
+
+
+def session_out(request: web.Request, user: SessionUser) -> SessionOut:
+    """The session as the console reads it, with what it still owes."""
+    owed = user.owes(mfa_required_for_everyone=request.app[SETTINGS].mfa_required_for_everyone)
+    return SessionOut(
+        user=UserOut(
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            mfa_enabled=user.mfa_enabled,
+        ),
+        csrf_token=user.csrf_token,
+        requires=owed,
     )
-    response = json_model(body)
+
+
+def signed_in(
+    request: web.Request, user: User, new: NewSession, *, mfa_verified: bool
+) -> web.Response:
+    """The answer that starts a new session: its body and its cookie."""
+    session_user = SessionUser(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        csrf_token=new.csrf_token,
+        password_change_required=user.password_change_required,
+        mfa_enabled=user.mfa_enabled,
+        mfa_verified=mfa_verified,
+    )
+    response = json_model(session_out(request, session_user))
     set_session_cookie(request, response, new.token)
     return response
 
@@ -157,13 +220,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 async def me(request: web.Request) -> web.StreamResponse:
     """Who is signed in, with the session's CSRF token (the console calls it on load)."""
-    user = request[CURRENT_USER]
-    return json_model(
-        SessionOut(
-            user=UserOut(id=user.id, email=user.email, full_name=user.full_name, role=user.role),
-            csrf_token=user.csrf_token,
-        )
-    )
+    return json_model(session_out(request, request[CURRENT_USER]))
 
 
 def setup(app: web.Application) -> None:
@@ -175,18 +232,30 @@ def setup(app: web.Application) -> None:
                 "POST",
                 "/api/v1/auth/login",
                 login,
-                "Sign in with email and password",
+                "Sign in with email and password (202: a second factor is owed)",
                 "auth",
                 access=Access.PUBLIC,
                 body=LoginRequest,
-                responses={200: SessionOut},
+                responses={200: SessionOut, 202: MfaChallengeOut},
                 rate_limited=True,
             ),
             Endpoint(
-                "POST", "/api/v1/auth/logout", logout, "Sign out", "auth", responses={204: None}
+                "POST",
+                "/api/v1/auth/logout",
+                logout,
+                "Sign out",
+                "auth",
+                access=Access.SESSION,
+                responses={204: None},
             ),
             Endpoint(
-                "GET", "/api/v1/me", me, "The signed-in user", "auth", responses={200: SessionOut}
+                "GET",
+                "/api/v1/me",
+                me,
+                "The signed-in user",
+                "auth",
+                access=Access.SESSION,
+                responses={200: SessionOut},
             ),
         ],
     )

@@ -12,6 +12,7 @@ from bff.limits import Limits
 from shared.group_commit import GroupCommit
 from shared.identity.passwords import Hasher
 from shared.identity.sessions import SessionUser
+from shared.identity.totp import TotpSecretCipher
 
 if TYPE_CHECKING:
     from bff.api import Endpoint
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 CURRENT_USER = web.RequestKey("current_user", SessionUser)
 LIMITS = web.AppKey("limits", Limits)
+MFA_CIPHER = web.AppKey("mfa_cipher", TotpSecretCipher)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints")
 PASSWORD_HASHER: web.AppKey[Hasher] = web.AppKey("password_hasher")

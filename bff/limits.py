@@ -26,7 +26,9 @@ class Limits:
     after many more failures, and only for the window, so an attacker can slow a real
     user down for minutes but never lock them out for good; an IP across accounts
     catches spraying. Sign-up counts every attempt per client IP (each one costs a
-    password hash and may create a member). `client_ip_header` names the header the
+    password hash and may create a member). A second factor after a right password
+    gets `mfa_per_challenge` codes per sign-in and `mfa_per_user` per window across
+    sign-ins, within `mfa_challenge_ttl`. `client_ip_header` names the header the
     load balancer appends the client address to (its last entry is trusted); None
     uses the peer address.
     """
@@ -37,4 +39,7 @@ class Limits:
     sms_per_advisor: WindowLimit = WindowLimit(100, timedelta(hours=1))
     sms_per_member: WindowLimit = WindowLimit(5, timedelta(hours=1))
     signup_per_ip: WindowLimit = WindowLimit(10, timedelta(hours=1))
+    mfa_per_challenge: int = 5
+    mfa_per_user: WindowLimit = WindowLimit(10, timedelta(minutes=15))
+    mfa_challenge_ttl: timedelta = timedelta(minutes=5)
     client_ip_header: str | None = None

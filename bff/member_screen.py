@@ -22,7 +22,12 @@ from bff.prepared import PreparedStatement
 from shared.database import Cursor
 from shared.domain.wellness import WellnessAssessment, WellnessInput, assess_wellness
 from shared.group_commit import BatchWrite
-from shared.identity.sessions import LIVE_SESSION_CONDITIONS, TOUCH_EVERY_SECONDS, SessionUser
+from shared.identity.sessions import (
+    CLEARED_SESSION_CONDITIONS,
+    LIVE_SESSION_CONDITIONS,
+    TOUCH_EVERY_SECONDS,
+    SessionUser,
+)
 
 RECENT_MESSAGES = 20
 RECENT_NOTES = 50
@@ -144,7 +149,7 @@ _PREPARED_SCREENS_BY_SESSION = PreparedStatement(
           FROM request r
           JOIN user_sessions s ON s.token_hash = r.token_hash
           JOIN users u ON u.id = s.user_id
-         WHERE {LIVE_SESSION_CONDITIONS}
+         WHERE {LIVE_SESSION_CONDITIONS} AND {CLEARED_SESSION_CONDITIONS}
     ), touched AS (
         UPDATE user_sessions SET last_seen_at = now()
          WHERE token_hash IN (SELECT token_hash FROM live WHERE stale)
@@ -165,6 +170,7 @@ _PREPARED_SCREENS_BY_SESSION = PreparedStatement(
         "idle": "interval",
         "absolute": "interval",
         "touch": "interval",
+        "mfa_required": "boolean",
         **_LIMIT_TYPES,
     },
 )
@@ -211,13 +217,14 @@ async def load_screen_json(cur: Cursor, member_id: uuid.UUID, user: SessionUser)
 
 
 def screens_by_session(
-    *, idle: timedelta, absolute: timedelta
+    *, idle: timedelta, absolute: timedelta, mfa_required: bool
 ) -> BatchWrite[ScreenRequest, bytes | None]:
     """The group-commit write of the member page's hot path: many requests, one statement.
 
-    Each request gets its screen, or None when its session is not live or may not see
-    the member (the caller then answers 401 or 404 the usual way). Every screen's view
-    is in the audit log when the statement commits.
+    Each request gets its screen, or None when its session is not live, still owes a
+    password change or MFA (`mfa_required`: for every user, not only admins), or may not
+    see the member (the caller then answers 401, 403 or 404 the usual way). Every
+    screen's view is in the audit log when the statement commits.
     """
 
     async def write(cur: Cursor, requests: Sequence[ScreenRequest]) -> list[bytes | None]:
@@ -230,6 +237,7 @@ def screens_by_session(
                 "idle": idle,
                 "absolute": absolute,
                 "touch": timedelta(seconds=TOUCH_EVERY_SECONDS),
+                "mfa_required": mfa_required,
                 **_LIMITS,
             },
         )

@@ -107,6 +107,7 @@ async def _screens_by_session_context(app: web.Application) -> AsyncIterator[Non
     write = screens_by_session(
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_absolute_hours),
+        mfa_required=settings.mfa_required_for_everyone,
     )
     async with GroupCommit(app[POOL], write, name="member-screens", one_statement=True) as writer:
         app[SCREENS_BY_SESSION] = writer

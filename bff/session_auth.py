@@ -30,6 +30,10 @@ from shared.web.keys import POOL, SETTINGS
 
 SESSION_COOKIE = "origin_session"
 SECURE_SESSION_COOKIE = "__Host-" + SESSION_COOKIE
+# Holds a pending second-factor challenge between the password and the code; sent only
+# to the MFA step.
+MFA_CHALLENGE_COOKIE = "origin_mfa_challenge"
+MFA_CHALLENGE_PATH = "/api/v1/auth/mfa"
 CSRF_HEADER = "X-CSRF-Token"
 _MAX_TOKEN_LENGTH = 128
 # Every authenticated request runs this: prepared once per pooled connection.
@@ -45,12 +49,21 @@ def session_cookie_name(app_env: AppEnv) -> str:
     return SECURE_SESSION_COOKIE if _secure(app_env) else SESSION_COOKIE
 
 
-def session_token(request: web.Request) -> str | None:
-    """The session token from the cookie, when it looks like one of ours."""
-    token = request.cookies.get(session_cookie_name(request.app[SETTINGS].app_env))
+def _cookie_token(request: web.Request, name: str) -> str | None:
+    token = request.cookies.get(name)
     if not token or len(token) > _MAX_TOKEN_LENGTH or not token.isascii():
         return None
     return token
+
+
+def session_token(request: web.Request) -> str | None:
+    """The session token from the cookie, when it looks like one of ours."""
+    return _cookie_token(request, session_cookie_name(request.app[SETTINGS].app_env))
+
+
+def challenge_token(request: web.Request) -> str | None:
+    """The pending MFA challenge's token from its cookie, when it looks like one of ours."""
+    return _cookie_token(request, MFA_CHALLENGE_COOKIE)
 
 
 async def authenticate(request: web.Request) -> SessionUser | None:
@@ -92,4 +105,32 @@ def clear_session_cookie(request: web.Request, response: web.StreamResponse) -> 
         secure=_secure(settings.app_env),
         httponly=True,
         samesite="Lax",
+    )
+
+
+def set_challenge_cookie(
+    request: web.Request, response: web.StreamResponse, token: str, *, max_age: int
+) -> None:
+    """Hand the browser the pending challenge (HttpOnly, Strict, MFA step only, minutes)."""
+    settings = request.app[SETTINGS]
+    response.set_cookie(
+        MFA_CHALLENGE_COOKIE,
+        token,
+        max_age=max_age,
+        path=MFA_CHALLENGE_PATH,
+        httponly=True,
+        secure=_secure(settings.app_env),
+        samesite="Strict",
+    )
+
+
+def clear_challenge_cookie(request: web.Request, response: web.StreamResponse) -> None:
+    """Tell the browser to forget the challenge."""
+    settings = request.app[SETTINGS]
+    response.del_cookie(
+        MFA_CHALLENGE_COOKIE,
+        path=MFA_CHALLENGE_PATH,
+        secure=_secure(settings.app_env),
+        httponly=True,
+        samesite="Strict",
     )

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     # --- advisor sessions (bff) ------------------------------------------------------
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
+    # Fernet key(s), comma-separated, newest first: encrypt TOTP secrets at rest.
+    mfa_secret_encryption_keys: SecretStr = SecretStr(
+        "bG9jYWwtb25seS1tZmEtc2VjcmV0LWtleS0zMmJ5dGU="
+    )
+    # Every console user must sign in with MFA (admins always must); unset: production only.
+    mfa_required: bool | None = None
 
     # --- providers (defaults point at the local simulator) ---------------------------
     sms_base_url: str = "http://127.0.0.1:8090"
@@ -138,6 +144,23 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=7, ge=1)
     inbox_retention_days: int = Field(default=30, ge=1)
     webhook_event_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("mfa_secret_encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr) -> SecretStr:
+        from cryptography.fernet import Fernet
+
+        keys = [key.strip() for key in value.get_secret_value().split(",") if key.strip()]
+        try:
+            if not keys:
+                raise ValueError
+            for key in keys:
+                Fernet(key)
+        except ValueError:
+            raise ValueError(
+                "must be Fernet keys (32 url-safe base64-encoded bytes), comma-separated"
+            ) from None
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -184,6 +207,13 @@ class Settings(BaseSettings):
             elif name not in _CREDENTIAL_URLS and len(secret) < MIN_SECRET_LENGTH:
                 problems.append(f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters")
         return problems
+
+    @property
+    def mfa_required_for_everyone(self) -> bool:
+        """MFA_REQUIRED, or (unset) true in production only; admins need MFA regardless."""
+        if self.mfa_required is not None:
+            return self.mfa_required
+        return self.app_env is AppEnv.PRODUCTION
 
     def port_for(self, default: int) -> int:
         """The role's port: `PORT` when set, else the role's own default."""

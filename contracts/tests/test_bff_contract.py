@@ -4,9 +4,10 @@ Another team can point these tests at any running bff:
 
     BFF_CONTRACT_BASE_URL=https://bff.staging.example \
     BFF_CONTRACT_EMAIL=contract-admin@example.com BFF_CONTRACT_PASSWORD=... \
-    pytest contracts/tests/test_bff_contract.py
+    BFF_CONTRACT_TOTP_SECRET=... pytest contracts/tests/test_bff_contract.py
 
-The account must be an admin. Without `BFF_CONTRACT_BASE_URL` the tests start a bff
+The account must be an admin, with MFA on (admins always need it): the secret is its
+authenticator's base32 TOTP secret. Without `BFF_CONTRACT_BASE_URL` the tests start a bff
 process on this run's database with a fresh admin and member. Responses are
 validated against the committed `contracts/openapi/bff.yaml`; schemathesis then
 fuzzes every operation with the signed-in session: no 5xx, no schema violation.
@@ -26,20 +27,25 @@ from typing import Any
 
 import httpx
 import psycopg2
+import pyotp
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from pydantic import SecretStr
 
 from contracts.openapi_bff import BFF_OPENAPI, render
 from shared.database import create_pool
 from shared.identity.passwords import hash_password_sync
+from shared.identity.totp import TotpSecretCipher
 from shared.migrate import migrate
+from shared.settings import Settings
 from tests.support import infra
 from tests.support.processes import RoleProcess
 from tests.support.simulator import SimulatorProcess
 
 SPEC: dict[str, Any] = yaml.safe_load(BFF_OPENAPI.read_text())
 CONTRACT_PASSWORD = "Contract-check-42!"
+CONTRACT_TOTP_SECRET = pyotp.random_base32()
 
 
 def test_the_committed_bff_openapi_matches_the_code():
@@ -73,6 +79,12 @@ def _arrange_local(database_url: str) -> tuple[str, str]:
                 "INSERT INTO users (id, email, full_name, role, password_hash)"
                 " VALUES (%s, %s, 'Contract Admin', 'admin', %s)",
                 (admin_id, email, hash_password_sync(CONTRACT_PASSWORD)),
+            )
+            cipher = TotpSecretCipher.from_setting(Settings().mfa_secret_encryption_keys)
+            cur.execute(
+                "INSERT INTO user_mfa (user_id, secret_encrypted, confirmed_at)"
+                " VALUES (%s, %s, now())",
+                (admin_id, cipher.encrypt(SecretStr(CONTRACT_TOTP_SECRET))),
             )
             cur.execute(
                 "INSERT INTO members (id, email, full_name, phone_e164, country, sms_opt_in,"
@@ -118,6 +130,7 @@ def target(tmp_path_factory) -> Iterator[Target]:
     if base_url:
         email = os.environ["BFF_CONTRACT_EMAIL"]
         password = os.environ["BFF_CONTRACT_PASSWORD"]
+        totp_secret = os.environ["BFF_CONTRACT_TOTP_SECRET"]
     else:
         database, database_url = _migrated_database()
         vhost = infra.unique_name("origin_contract")
@@ -128,6 +141,7 @@ def target(tmp_path_factory) -> Iterator[Target]:
         }
         email, member_id = _arrange_local(database_url)
         password = CONTRACT_PASSWORD
+        totp_secret = CONTRACT_TOTP_SECRET
         logs = tmp_path_factory.mktemp("roles")
         # The bank-linking routes call the gateway, which calls the provider simulator.
         simulator = SimulatorProcess(logs / "simulator.log").start()
@@ -146,7 +160,11 @@ def target(tmp_path_factory) -> Iterator[Target]:
     http = httpx.Client(base_url=base_url, timeout=10)
     try:
         login = http.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 202, login.text  # the admin's second factor is owed
+        _validate(login, "/api/v1/auth/login", "POST")
+        login = http.post("/api/v1/auth/mfa", json={"code": pyotp.TOTP(totp_secret).now()})
         assert login.status_code == 200, login.text
+        _validate(login, "/api/v1/auth/mfa", "POST")
         cookie_name = next(name for name in login.cookies if name.endswith("origin_session"))
         token = login.cookies[cookie_name]
         http.cookies.clear()  # each call says which session it uses

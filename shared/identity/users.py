@@ -11,7 +11,10 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.database import Cursor
 
-_COLUMNS = "id, email, full_name, role, disabled_at, created_at"
+_COLUMNS = (
+    "id, email, full_name, role, disabled_at, created_at, password_change_required,"
+    " EXISTS (SELECT 1 FROM user_mfa f WHERE f.user_id = users.id AND f.confirmed_at IS NOT NULL)"
+)
 
 
 class Role(StrEnum):
@@ -32,11 +35,17 @@ class User(BaseModel):
     role: Role
     disabled_at: datetime | None
     created_at: datetime
+    password_change_required: bool = False
+    mfa_enabled: bool = False
 
     @property
     def is_admin(self) -> bool:
         """True for admins."""
         return self.role is Role.ADMIN
+
+    def mfa_required(self, *, for_everyone: bool) -> bool:
+        """True when this user must sign in with MFA (admins always must)."""
+        return self.is_admin or for_everyone
 
 
 class EmailTaken(Exception):
@@ -51,6 +60,8 @@ def _user(row: tuple[Any, ...]) -> User:
         role=Role(row[3]),
         disabled_at=row[4],
         created_at=row[5],
+        password_change_required=row[6],
+        mfa_enabled=row[7],
     )
 
 
@@ -76,7 +87,7 @@ async def credentials_by_email(cur: Cursor, email: str) -> tuple[User, str] | No
         (email,),
     )
     row = await cur.fetchone()
-    return None if row is None else (_user(row), row[6])
+    return None if row is None else (_user(row), row[8])
 
 
 async def get_user(cur: Cursor, user_id: uuid.UUID) -> User | None:
@@ -93,10 +104,31 @@ async def list_users(cur: Cursor) -> list[User]:
 
 
 async def set_password_hash(cur: Cursor, user_id: uuid.UUID, password_hash: str) -> None:
-    """Replace a user's hash (after a rehash at sign-in or a reset)."""
+    """Replace a user's hash with one of the same password (a rehash at sign-in)."""
     await cur.execute(
         "UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, str(user_id))
     )
+
+
+async def password_hash_of(cur: Cursor, user_id: uuid.UUID) -> str | None:
+    """The user's current hash (to check the current password before a change)."""
+    await cur.execute("SELECT password_hash FROM users WHERE id = %s", (str(user_id),))
+    row = await cur.fetchone()
+    return None if row is None else str(row[0])
+
+
+async def set_new_password(
+    cur: Cursor, user_id: uuid.UUID, password_hash: str, *, change_required: bool
+) -> User | None:
+    """Give the user a new password: their own (`change_required` off) or a temporary one
+    an admin set, which they must change at their next sign-in."""
+    await cur.execute(
+        f"UPDATE users SET password_hash = %s, password_change_required = %s"  # noqa: S608
+        f" WHERE id = %s RETURNING {_COLUMNS}",
+        (password_hash, change_required, str(user_id)),
+    )
+    row = await cur.fetchone()
+    return None if row is None else _user(row)
 
 
 async def set_disabled(cur: Cursor, user_id: uuid.UUID, *, disabled: bool) -> User | None:

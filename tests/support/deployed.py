@@ -36,4 +36,5 @@ def deployed_environment(
         if isinstance(field.default, SecretStr) and name.upper() not in env:
             env[name.upper()] = secrets.token_urlsafe(32)
     env["ACCESS_TOKEN_ENCRYPTION_KEYS"] = "cmVhbC1rZXktcmVhbC1rZXktcmVhbC1rZXktMzJiISE="
+    env["MFA_SECRET_ENCRYPTION_KEYS"] = "cmVhbC1tZmEta2V5LXJlYWwtbWZhLWtleS0zMmIhISE="
     return env

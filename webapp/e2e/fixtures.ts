@@ -2,7 +2,8 @@ import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Credentials, SystemInfo } from './system';
+import type { Credentials, JourneyAccounts, SystemInfo } from './system';
+import { freshTotp } from './totp';
 
 function system(): SystemInfo {
   const raw = process.env.E2E_SYSTEM;
@@ -13,10 +14,16 @@ function system(): SystemInfo {
 // The browser logs every 4xx answer as "Failed to load resource"; the journeys provoke
 // some on purpose (the session probe before sign-in, another advisor's member, a used
 // sign-up link). Those are network notes, not errors of the app; anything else fails the
-// journey.
-const EXPECTED_NETWORK_NOTE = /Failed to load resource: the server responded with a status of (400|401|404)/;
+// journey (422: a wrong code or password typed on purpose).
+const EXPECTED_NETWORK_NOTE = /Failed to load resource: the server responded with a status of (400|401|404|422)/;
 
-export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; motoUrl: string; consoleErrors: string[] }>({
+export const test = base.extend<{
+  advisors: Credentials[];
+  admin: Credentials;
+  accounts: JourneyAccounts;
+  motoUrl: string;
+  consoleErrors: string[];
+}>({
   baseURL: async ({}, use) => use(system().baseUrl),
   motoUrl: async ({}, use) => use(system().motoUrl),
   advisors: async ({}, use) => use(system().credentials.filter((credentials) => credentials.role === 'advisor')),
@@ -25,6 +32,7 @@ export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; m
     if (!admin) throw new Error('seed-demo printed no admin');
     await use(admin);
   },
+  accounts: async ({}, use) => use(system().accounts),
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
@@ -41,10 +49,25 @@ export const test = base.extend<{ advisors: Credentials[]; admin: Credentials; m
 
 export { expect };
 
+/** Sign in through the form; with MFA on, also the code step (a code computed here). */
 export async function signIn(page: Page, credentials: Credentials): Promise<void> {
   await page.getByLabel('Email').fill(credentials.email);
   await page.getByLabel('Password').fill(credentials.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  if (credentials.totpSecret) await enterCode(page, credentials.totpSecret);
+}
+
+/** Sign out from the frame and wait for the sign-in page. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to the advisor console' })).toBeVisible();
+}
+
+/** The second step of sign-in with a fresh code of the secret. */
+export async function enterCode(page: Page, secret: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Verify it is you' })).toBeVisible();
+  await page.getByLabel('Authentication code').fill(await freshTotp(secret));
+  await page.getByRole('button', { name: 'Verify' }).click();
 }
 
 /** Save the journey's main screen where the CI keeps artifacts. */

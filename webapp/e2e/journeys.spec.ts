@@ -6,7 +6,8 @@
  * alternating (even N: the first advisor), SMS opt-in unless N is a multiple of 3.
  */
 import { randomUUID } from 'node:crypto';
-import { emailedSignupLink, expectAccessible, expect, memberIdAs, runSql, screenshot, signIn, tabTo, test } from './fixtures';
+import { emailedSignupLink, expectAccessible, expect, memberIdAs, runSql, screenshot, signIn, signOut, tabTo, test } from './fixtures';
+import { freshTotp } from './totp';
 
 const ALICES_OPTED_IN = 'demo.member.2@example.com';
 const ALICES_FOR_LINKING = 'demo.member.4@example.com';
@@ -324,4 +325,103 @@ test('a person signs up, opens the emailed link and finishes signing up once', a
   await page.getByRole('button', { name: 'Finish signing up' }).click();
   await expect(page.getByRole('alert')).toContainText('already used');
   await expect(page.getByRole('link', { name: 'Sign up again' })).toBeVisible();
+test('a new admin must set up MFA first, then signs in with a code or a recovery code', async ({ page, accounts }) => {
+  const admin = accounts.newAdmin;
+  await page.goto('/admin/users');
+  await signIn(page, admin);
+  // Nothing opens before multi-factor sign-in is on.
+  await expect(page).toHaveURL(/\/account\?next=/);
+  await expect(page.getByText('Admins must sign in with a second factor')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Set up multi-factor sign-in' }).click();
+  await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
+  await screenshot(page, 'journey-mfa-qr-code');
+  await page.getByText('Cannot scan? Type this key instead').click();
+  const secret = (await page.getByTestId('mfa-secret').textContent())?.trim() ?? '';
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await page.getByLabel('Enter the 6-digit code the app shows').fill(await freshTotp(secret));
+  await page.getByRole('button', { name: 'Turn on multi-factor sign-in' }).click();
+
+  const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+  await expect(codes).toHaveCount(10);
+  const recovery = (await codes.first().textContent())?.trim() ?? '';
+  await expect(page.getByRole('button', { name: 'Download codes' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Continue' })).toBeDisabled();
+  await screenshot(page, 'journey-mfa-recovery-codes');
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
+  await expect(page.getByText(recovery)).toHaveCount(0);
+
+  await signOut(page);
+  await signIn(page, { ...admin, totpSecret: secret });
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+
+  await signOut(page);
+  await signIn(page, admin);
+  await expect(page.getByRole('heading', { name: 'Verify it is you' })).toBeVisible();
+  await screenshot(page, 'journey-mfa-code-step');
+  await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(recovery);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+
+  // A recovery code works once.
+  await signOut(page);
+  await signIn(page, admin);
+  await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(recovery);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('alert')).toContainText('That code is not valid');
+});
+
+test('an advisor changes their password and signs in with the new one', async ({ page, accounts }) => {
+  const advisor = accounts.passwordAdvisor;
+  const renewed = 'Fresh-granite-otter-2026';
+  await page.goto('/account');
+  await signIn(page, advisor);
+  await expect(page.getByRole('heading', { name: 'Account security', level: 1 })).toBeVisible();
+  await page.getByLabel('Current password').fill(advisor.password);
+  await page.getByLabel('New password', { exact: true }).fill('matrix123');
+  await page.getByLabel('Repeat the new password').fill('matrix123');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('alert')).toContainText('one of the most common passwords');
+  await page.getByLabel('New password', { exact: true }).fill(renewed);
+  await page.getByLabel('Repeat the new password').fill(renewed);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('Your password is changed.')).toBeVisible();
+  await screenshot(page, 'journey-password-changed');
+
+  await signOut(page);
+  await signIn(page, advisor);
+  await expect(page.getByRole('alert')).toContainText('do not match');
+  await signIn(page, { ...advisor, password: renewed });
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
+});
+
+test('after an admin reset the advisor must choose a new password before anything else', async ({ page, admin, accounts }) => {
+  const advisor = accounts.resetAdvisor;
+  await page.goto('/admin/users');
+  await signIn(page, admin);
+  await page.getByRole('button', { name: `Reset password of ${advisor.fullName}` }).click();
+  const shown = page.locator('.password-reset-result code');
+  await expect(shown).toBeVisible();
+  const temporary = (await shown.textContent())?.trim() ?? '';
+  expect(temporary.length).toBeGreaterThanOrEqual(20);
+  await signOut(page);
+
+  await page.goto('/members');
+  await signIn(page, { ...advisor, password: temporary });
+  await expect(page).toHaveURL(/\/account\?next=%2Fmembers/);
+  await expect(page.getByText('An administrator reset your password')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Members' })).toHaveCount(0);
+  await screenshot(page, 'journey-forced-password-change');
+  const renewed = 'Reset-then-renewed-2026!';
+  await page.getByLabel('Temporary password').fill(temporary);
+  await page.getByLabel('New password', { exact: true }).fill(renewed);
+  await page.getByLabel('Repeat the new password').fill(renewed);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page).toHaveURL(/\/members$/);
+  await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
 });

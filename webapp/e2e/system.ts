@@ -5,8 +5,14 @@
  * on a fresh Postgres database and a fresh RabbitMQ vhost (both removed afterwards),
  * seeded with `python -m shared.ops seed-demo`.
  *
+ * Admins must sign in with MFA: the demo admin enrolls through the bff's API here (its
+ * secret goes to the journeys, which compute codes with e2e/totp.ts), and `create-user`
+ * adds the accounts the MFA and password journeys change, so the other journeys' users
+ * stay as seeded.
+ *
  * Set E2E_BASE_URL to run against a system that is already up (`make run`): then only
- * the demo seed runs, with the environment's DATABASE_URL (and moto at AWS_ENDPOINT_URL).
+ * the demo seed runs, with the environment's DATABASE_URL (and moto at AWS_ENDPOINT_URL); a
+ * demo admin enrolled by an earlier run needs its secret in E2E_ADMIN_TOTP_SECRET.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +20,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshTotp } from './totp';
 
 const WEBAPP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(WEBAPP, '..');
@@ -28,6 +35,18 @@ export interface Credentials {
   email: string;
   password: string;
   role: 'advisor' | 'admin';
+  /** The authenticator's base32 secret when the account has MFA on. */
+  totpSecret?: string;
+}
+
+/** Accounts made for the journeys that change them (by `create-user`, never enrolled). */
+export interface JourneyAccounts {
+  /** An admin at first sign-in: must set up MFA before anything else. */
+  newAdmin: Credentials;
+  /** An advisor who changes their own password. */
+  passwordAdvisor: Credentials;
+  /** An advisor whose password an admin resets. */
+  resetAdvisor: Credentials & { fullName: string };
 }
 
 /** What the journeys need to know, handed to the test workers through the environment. */
@@ -38,7 +57,10 @@ export interface SystemInfo {
   motoUrl: string;
   /** The system's database, for journeys that arrange rows no screen creates. */
   databaseUrl?: string;
+  accounts: JourneyAccounts;
 }
+
+const JOURNEY_PASSWORD = 'Journey-pass-2026-long!';
 
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -69,9 +91,9 @@ async function waitFor(what: string, url: string, child: ChildProcess | null, ti
   throw new Error(`${what} was not ready at ${url} within ${timeoutMs} ms (${last}); see ${LOG_DIR}`);
 }
 
-function runPython(args: string[], env: NodeJS.ProcessEnv): string {
-  const result = spawnSync(PYTHON, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0) {
+function runPython(args: string[], env: NodeJS.ProcessEnv, input?: string, allowed: number[] = [0]): string {
+  const result = spawnSync(PYTHON, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000, input });
+  if (!allowed.includes(result.status ?? -1)) {
     throw new Error(`python ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
   }
   return result.stdout;
@@ -140,13 +162,67 @@ function seedDemo(env: NodeJS.ProcessEnv): Credentials[] {
   return seeded.credentials;
 }
 
+/** The journeys' own accounts, through the operator command (exit 3: already there). */
+function createJourneyAccounts(env: NodeJS.ProcessEnv): JourneyAccounts {
+  const suffix = randomBytes(4).toString('hex');
+  const make = (name: string, role: Credentials['role']): Credentials & { fullName: string } => {
+    const email = `${name.toLowerCase().replace(/\s+/g, '.')}.${suffix}@origin.example`;
+    runPython(['-m', 'shared.ops', 'create-user', '--email', email, '--name', name, '--role', role], env, `${JOURNEY_PASSWORD}\n`, [0, 3]);
+    return { email, password: JOURNEY_PASSWORD, role, fullName: name };
+  };
+  return {
+    newAdmin: make('Nora Newadmin', 'admin'),
+    passwordAdvisor: make('Paula Password', 'advisor'),
+    resetAdvisor: make('Remy Reset', 'advisor'),
+  };
+}
+
+/** Sign the demo admin in through the API and turn MFA on; returns its TOTP secret. */
+async function enrollAdmin(baseUrl: string, admin: Credentials): Promise<string> {
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${baseUrl}/api/v1${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+    return response;
+  };
+  const login = await post('/auth/login', { email: admin.email, password: admin.password });
+  if (login.status === 202) {
+    const known = process.env.E2E_ADMIN_TOTP_SECRET;
+    if (!known) throw new Error(`${admin.email} has MFA on already: set E2E_ADMIN_TOTP_SECRET`);
+    return known;
+  }
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrf_token: csrf } = (await login.json()) as { csrf_token: string };
+  const headers = { Cookie: cookie, 'X-CSRF-Token': csrf };
+  const started = await post('/auth/mfa/enrollment', undefined, headers);
+  const { secret } = (await started.json()) as { secret: string };
+  await post('/auth/mfa/enrollment/confirm', { code: await freshTotp(secret) }, headers);
+  await post('/auth/logout', undefined, headers);
+  return secret;
+}
+
+async function withEnrolledAdmin(baseUrl: string, credentials: Credentials[]): Promise<Credentials[]> {
+  return Promise.all(
+    credentials.map(async (credentials) =>
+      credentials.role === 'admin' ? { ...credentials, totpSecret: await enrollAdmin(baseUrl, credentials) } : credentials,
+    ),
+  );
+}
+
 /** Start everything; resolve with what the journeys need and a function that stops it all. */
 export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Promise<void> }> {
   mkdirSync(LOG_DIR, { recursive: true });
   if (process.env.E2E_BASE_URL) {
+    const env = { ...process.env };
+    const baseUrl = process.env.E2E_BASE_URL;
+    const credentials = await withEnrolledAdmin(baseUrl, seedDemo(env));
     const info = {
-      baseUrl: process.env.E2E_BASE_URL,
-      credentials: seedDemo({ ...process.env }),
+      baseUrl,
+      credentials,
+      accounts: createJourneyAccounts(env),
       motoUrl: process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000',
     };
     return { info, stop: async () => undefined };
@@ -211,7 +287,8 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     runPython(['-m', 'shared.ops', 'create-db'], env);
     created = true;
     runPython(['-m', 'shared.ops', 'migrate'], env);
-    const credentials = seedDemo(env);
+    const seeded = seedDemo(env);
+    const accounts = createJourneyAccounts(env);
 
     const moto = processes.start('moto', PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(motoPort)], env);
     await waitFor('moto', `${motoUrl}/moto-api/data.json`, moto);
@@ -236,7 +313,8 @@ export async function startSystem(): Promise<{ info: SystemInfo; stop: () => Pro
     ]);
     // The first page load makes Vite transform every module; do it before the clock runs.
     await waitFor('vite modules', `http://127.0.0.1:${webPort}/src/main.tsx`, vite);
-    return { info: { baseUrl: webUrl, credentials, motoUrl, databaseUrl: env.DATABASE_URL }, stop };
+    const credentials = await withEnrolledAdmin(`http://127.0.0.1:${bffPort}`, seeded);
+    return { info: { baseUrl: webUrl, credentials, accounts, motoUrl, databaseUrl: env.DATABASE_URL }, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,7 @@
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
-import { RequireAuth, SessionProvider } from './auth/session';
+import { ACCOUNT_PATH, RequireAuth, SessionProvider } from './auth/session';
 import { Layout } from './components/Layout';
+import { AccountSecurity } from './pages/account/AccountSecurity';
 import { AdminAssignments } from './pages/admin/AdminAssignments';
 import { AdminAudit } from './pages/admin/AdminAudit';
 import { AdminEligibilityFile } from './pages/admin/AdminEligibilityFile';
@@ -36,6 +37,7 @@ export function AppRoutes() {
         <Route path="/members/:memberId" element={<MemberPage />} />
         <Route path="/tools/risk-profile" element={<RiskCalculator />} />
         <Route path="/tools/wellness-score" element={<WellnessCalculator />} />
+        <Route path={ACCOUNT_PATH} element={<AccountSecurity />} />
         <Route
           path="/admin/users"
           element={

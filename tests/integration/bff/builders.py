@@ -2,22 +2,31 @@
 
 Rows are written straight to Postgres with unique emails (the database is shared by
 the whole run). Password hashing is slow by design, so every test user shares one
-precomputed hash of `PASSWORD`.
+precomputed hash of `PASSWORD`. Admins always need MFA, so `make_user` enrolls them
+(and anyone asked with `mfa=True`) with a TOTP secret it remembers, and `sign_in`
+answers the second step with a fresh code of that secret.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
+from pydantic import SecretStr
 
 from shared.database import Pool, transaction
+from shared.identity import totp
 from shared.identity.passwords import hash_password_sync
+from shared.identity.totp import TotpSecretCipher
+from shared.settings import Settings
 
 PASSWORD = "Correct-horse-9!"
 
@@ -37,9 +46,33 @@ class UserRow:
     email: str
     full_name: str
     role: str
+    totp_secret: str | None = None
 
 
-async def make_user(pool: Pool, role: str = "advisor", *, name: str | None = None) -> UserRow:
+# email -> (TOTP secret, last step a builder used), for `sign_in`'s second step.
+_TOTP: dict[str, tuple[str, int]] = {}
+
+
+def test_cipher() -> TotpSecretCipher:
+    """The cipher of the test settings' (default) MFA key."""
+    return TotpSecretCipher.from_setting(Settings().mfa_secret_encryption_keys)
+
+
+async def enroll_mfa(pool: Pool, user_id: str, email: str) -> str:
+    """Turn MFA on for the user with a new secret; returns the secret."""
+    secret = totp.new_secret()
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "INSERT INTO user_mfa (user_id, secret_encrypted, confirmed_at) VALUES (%s, %s, now())",
+            (user_id, test_cipher().encrypt(secret)),
+        )
+    _TOTP[email.lower()] = (secret.get_secret_value(), 0)
+    return secret.get_secret_value()
+
+
+async def make_user(
+    pool: Pool, role: str = "advisor", *, name: str | None = None, mfa: bool | None = None
+) -> UserRow:
     user = UserRow(str(uuid.uuid4()), unique_email(role), name or f"Test {role.title()}", role)
     async with transaction(pool) as cur:
         await cur.execute(
@@ -47,7 +80,24 @@ async def make_user(pool: Pool, role: str = "advisor", *, name: str | None = Non
             " VALUES (%s, %s, %s, %s, %s)",
             (user.id, user.email, user.full_name, user.role, password_hash()),
         )
+    if mfa if mfa is not None else role == "admin":
+        secret = await enroll_mfa(pool, user.id, user.email)
+        user = UserRow(user.id, user.email, user.full_name, user.role, secret)
     return user
+
+
+async def fresh_code(email: str) -> str:
+    """A code of the user's secret for a step no builder used yet (waiting for the next
+    step when this one and the next are spent)."""
+    secret, last = _TOTP[email.lower()]
+    while True:
+        now = totp.time_step(datetime.now(UTC))
+        step = max(now, last + 1)
+        if step <= now + totp.DRIFT_STEPS:
+            break
+        await asyncio.sleep(totp.STEP_SECONDS - time.time() % totp.STEP_SECONDS + 0.05)
+    _TOTP[email.lower()] = (secret, step)
+    return totp.code_at_step(SecretStr(secret), step)
 
 
 async def make_member(
@@ -134,8 +184,24 @@ class Session:
 
 
 async def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Session:
+    """Sign in, answering the second step when the user has MFA on (builders' users)."""
     response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
     body = await response.json()
+    if response.status == 202:
+        response = await answer_challenge(client, response, await fresh_code(email))
+        body = await response.json()
     assert response.status == 200, body
     token = response.cookies["origin_session"].value
     return Session(client, token, body["csrf_token"], body["user"])
+
+
+async def answer_challenge(
+    client: TestClient, login: ClientResponse, code: str, method: str = "totp"
+) -> ClientResponse:
+    """The second step of sign-in with the challenge cookie the password step set."""
+    challenge = login.cookies["origin_mfa_challenge"].value
+    return await client.post(
+        "/api/v1/auth/mfa",
+        json={"method": method, "code": code},
+        headers={"Cookie": f"origin_mfa_challenge={challenge}"},
+    )

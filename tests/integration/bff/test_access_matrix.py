@@ -20,6 +20,7 @@ TOMORROW = datetime.now(UTC) + timedelta(days=1)
 
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/auth/login"): {"email": "x@example.com", "password": "nope"},
+    ("POST", "/api/v1/auth/mfa"): {"method": "totp", "code": "123456"},
     ("POST", "/api/v1/signup"): {
         "email": "",  # replaced per call
         "password": "Plenty-long-42!",

@@ -22,7 +22,9 @@ async def test_signing_in_sets_an_httponly_lax_cookie_and_returns_the_user(clien
         "email": user.email,
         "full_name": "Ana Advisor",
         "role": "advisor",
+        "mfa_enabled": False,
     }
+    assert body["requires"] == []
     assert len(body["csrf_token"]) >= 32
     cookie = response.cookies["origin_session"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"

@@ -236,7 +236,12 @@ async def test_admins_create_users_with_the_password_policy(client, team):
     email = unique_email()
     created = await team.admin.post(
         "/api/v1/admin/users",
-        json={"email": email, "full_name": "New", "role": "advisor", "password": "Str0ng-Pass!x"},
+        json={
+            "email": email,
+            "full_name": "New",
+            "role": "advisor",
+            "password": "Str0ng-Pass!x-long",
+        },
     )
     again = await team.admin.post(
         "/api/v1/admin/users",

@@ -19,7 +19,13 @@ import type {
   MemberPage,
   MemberQuery,
   MemberUpdate,
+  MfaChallenge,
+  MfaEnabled,
+  MfaEnrollment,
+  MfaMethod,
   NewUser,
+  PasswordChange,
+  PasswordResetResult,
   Note,
   RiskPlans,
   RiskProfileInput,
@@ -38,7 +44,12 @@ const employerFiles = (id: string) => `/admin/employers/${encodeURIComponent(id)
 
 export const api = {
   login: (email: string, password: string) =>
-    request<SessionInfo>('POST', '/auth/login', { body: { email, password }, expectUnauthorized: true }),
+    request<SessionInfo | MfaChallenge>('POST', '/auth/login', { body: { email, password }, expectUnauthorized: true }),
+  verifyMfa: (method: MfaMethod, code: string) =>
+    request<SessionInfo>('POST', '/auth/mfa', { body: { method, code }, expectUnauthorized: true }),
+  startMfaEnrollment: () => request<MfaEnrollment>('POST', '/auth/mfa/enrollment'),
+  confirmMfaEnrollment: (code: string) => request<MfaEnabled>('POST', '/auth/mfa/enrollment/confirm', { body: { code } }),
+  changePassword: (change: PasswordChange) => request<SessionInfo>('POST', '/auth/password', { body: change }),
   logout: () => request<void>('POST', '/auth/logout'),
   me: (signal?: AbortSignal) => request<SessionInfo>('GET', '/me', { signal, expectUnauthorized: true }),
   signUp: (signup: SignupRequest) => request<SignupAccepted>('POST', '/signup', { body: signup }),
@@ -72,6 +83,10 @@ export const api = {
   createUser: (user: NewUser) => request<AdminUser>('POST', '/admin/users', { body: user }),
   setUserDisabled: (id: string, disabled: boolean) =>
     request<AdminUser>('PATCH', `/admin/users/${encodeURIComponent(id)}`, { body: { disabled } }),
+  resetUserPassword: (id: string, resetMfa: boolean) =>
+    request<PasswordResetResult>('POST', `/admin/users/${encodeURIComponent(id)}/password-reset`, {
+      body: { reset_mfa: resetMfa },
+    }),
   assignAdvisor: (memberId: string, advisorId: string | null) =>
     request<MemberDetail>('PUT', `/admin/members/${encodeURIComponent(memberId)}/advisor`, {
       body: { advisor_id: advisorId },

@@ -177,6 +177,23 @@ export interface paths {
         patch: operations["patch_user"];
         trace?: never;
     };
+    "/api/v1/admin/users/{user_id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset a user's password (forces a change at next sign-in) */
+        post: operations["reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -186,7 +203,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password */
+        /** Sign in with email and password (202: a second factor is owed) */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -205,6 +222,74 @@ export interface paths {
         put?: never;
         /** Sign out */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Second step of sign-in: a TOTP or recovery code */
+        post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/enrollment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start MFA enrollment: a new TOTP secret and its QR code */
+        post: operations["start_enrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/enrollment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm MFA enrollment with a code; answers the recovery codes once */
+        post: operations["confirm_enrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your password (other sessions end) */
+        post: operations["change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -927,6 +1012,10 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Mfa Enabled */
+            mfa_enabled: boolean;
+            /** Password Change Required */
+            password_change_required: boolean;
         };
         /**
          * MaritalStatus
@@ -1165,6 +1254,61 @@ export interface components {
             updated_at: string;
         };
         /**
+         * MfaChallengeOut
+         * @description The password was right; now a code from the authenticator app (or a recovery code)
+         *     at `POST /api/v1/auth/mfa` before `expires_in_seconds`.
+         */
+        MfaChallengeOut: {
+            /**
+             * Mfa Required
+             * @default true
+             */
+            mfa_required?: boolean;
+            /** Expires In Seconds */
+            expires_in_seconds: number;
+        };
+        /**
+         * MfaCodeIn
+         * @description A code typed at the second step of sign-in.
+         */
+        MfaCodeIn: {
+            /** @default totp */
+            method?: components["schemas"]["MfaMethod"];
+            /** Code */
+            code: string;
+        };
+        /**
+         * MfaEnabledOut
+         * @description MFA is on. The recovery codes are shown this once: each signs in once without the
+         *     app.
+         */
+        MfaEnabledOut: {
+            /** Recovery Codes */
+            recovery_codes: string[];
+            session: components["schemas"]["SessionOut"];
+        };
+        /**
+         * MfaEnrollmentOut
+         * @description What the authenticator app needs, shown once: scan the QR code or type the secret.
+         */
+        MfaEnrollmentOut: {
+            /** Otpauth Uri */
+            otpauth_uri: string;
+            /** Secret */
+            secret: string;
+            /**
+             * Qr Svg
+             * @description The otpauth URI as a QR code, an SVG document
+             */
+            qr_svg: string;
+        };
+        /**
+         * MfaMethod
+         * @description Which second factor a code is.
+         * @enum {string}
+         */
+        MfaMethod: "totp" | "recovery_code";
+        /**
          * NewEmployer
          * @description An employer that offers Origin as a benefit.
          */
@@ -1174,7 +1318,8 @@ export interface components {
         };
         /**
          * NewUser
-         * @description An advisor or admin to create; the password must meet the policy.
+         * @description An advisor or admin to create; the password must meet the policy (15 characters
+         *     or more when the account will sign in without MFA).
          */
         NewUser: {
             /** Email */
@@ -1225,11 +1370,53 @@ export interface components {
             created_at: string;
         };
         /**
+         * Owed
+         * @description What a live session must do before it reaches any data, in the order it is asked.
+         * @enum {string}
+         */
+        Owed: "password_change" | "mfa_enrollment" | "mfa_sign_in";
+        /**
          * OwnershipStatus
          * @description How a member holds a house; a rented house is covered by renters insurance.
          * @enum {string}
          */
         OwnershipStatus: "owned" | "mortgaged" | "rented";
+        /**
+         * PasswordChange
+         * @description The current password and the new one.
+         */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /**
+         * PasswordReset
+         * @description A temporary password for the user (omit it to have one made), and whether to
+         *     forget their authenticator too.
+         */
+        PasswordReset: {
+            /**
+             * Temporary Password
+             * @default null
+             */
+            temporary_password?: string | null;
+            /**
+             * Reset Mfa
+             * @default false
+             */
+            reset_mfa?: boolean;
+        };
+        /**
+         * PasswordResetOut
+         * @description The reset user; `temporary_password` only when it was made here (shown once).
+         */
+        PasswordResetOut: {
+            user: components["schemas"]["ManagedUser"];
+            /** Temporary Password */
+            temporary_password: string | null;
+        };
         /**
          * PersonRef
          * @description A user named on a screen (an advisor, a note's author).
@@ -1411,12 +1598,15 @@ export interface components {
         Role: "advisor" | "admin";
         /**
          * SessionOut
-         * @description The signed-in user and the CSRF token to send on unsafe requests.
+         * @description The signed-in user, the CSRF token to send on unsafe requests, and what the
+         *     session must do before any data is reachable (`requires`, in order; empty: nothing).
          */
         SessionOut: {
             user: components["schemas"]["UserOut"];
             /** Csrf Token */
             csrf_token: string;
+            /** Requires */
+            requires: components["schemas"]["Owed"][];
         };
         /**
          * SignupAccepted
@@ -1513,6 +1703,14 @@ export interface components {
             items: components["schemas"]["SyncStarted"][];
         };
         /**
+         * TotpCodeIn
+         * @description A code from the authenticator app.
+         */
+        TotpCodeIn: {
+            /** Code */
+            code: string;
+        };
+        /**
          * UploadUrl
          * @description PUT the CSV to `upload_url` (with `Content-Type: text/csv`), then submit `file`.
          */
@@ -1549,6 +1747,8 @@ export interface components {
             /** Full Name */
             full_name: string;
             role: components["schemas"]["Role"];
+            /** Mfa Enabled */
+            mfa_enabled: boolean;
         };
         /**
          * UserPatch
@@ -2058,6 +2258,41 @@ export interface operations {
             };
         };
     };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Reset a user's password (forces a change at next sign-in) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetOut"];
+                };
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2071,13 +2306,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Sign in with email and password */
+            /** @description Sign in with email and password (202: a second factor is owed) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Sign in with email and password (202: a second factor is owed) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaChallengeOut"];
                 };
             };
             /** @description Throttled: retry after the given number of seconds */
@@ -2116,6 +2360,154 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaCodeIn"];
+            };
+        };
+        responses: {
+            /** @description Second step of sign-in: a TOTP or recovery code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Throttled: retry after the given number of seconds */
+            429: {
+                headers: {
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_enrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Start MFA enrollment: a new TOTP secret and its QR code */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnrollmentOut"];
+                };
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_enrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCodeIn"];
+            };
+        };
+        responses: {
+            /** @description Confirm MFA enrollment with a code; answers the recovery codes once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaEnabledOut"];
+                };
+            };
+            /** @description A problem (4xx: the request; 502/503: a dependency) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Change your password (other sessions end) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"];
+                };
+            };
+            /** @description Throttled: retry after the given number of seconds */
+            429: {
+                headers: {
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description A problem (4xx: the request; 502/503: a dependency) */
             default: {

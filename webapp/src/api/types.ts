@@ -16,6 +16,20 @@ export type Money = string;
 export type Role = Schemas['Role'];
 export type User = Schemas['UserOut'];
 export type SessionInfo = Schemas['SessionOut'];
+/** What a session must do before any data is reachable (a new password, MFA enrollment). */
+export type Owed = Schemas['Owed'];
+/** The password was right; a second factor is owed at `POST /auth/mfa`. */
+export type MfaChallenge = Schemas['MfaChallengeOut'];
+export type MfaMethod = Schemas['MfaMethod'];
+export type MfaEnrollment = Schemas['MfaEnrollmentOut'];
+export type MfaEnabled = Schemas['MfaEnabledOut'];
+export type PasswordChange = Schemas['PasswordChange'];
+export type PasswordResetResult = Schemas['PasswordResetOut'];
+
+/** Sign-in answers a session (200) or a second-factor challenge (202). */
+export function isMfaChallenge(answer: SessionInfo | MfaChallenge): answer is MfaChallenge {
+  return 'mfa_required' in answer && answer.mfa_required === true;
+}
 
 export interface FieldError {
   field: string;

@@ -5,7 +5,9 @@ import { useSession } from '../auth/session';
 
 /** The signed-in frame: skip link, navigation, who is signed in, sign out. */
 export function Layout() {
-  const { user, signOut } = useSession();
+  const { user, requires, signOut } = useSession();
+  // While the session owes a password change or MFA enrollment, nothing else opens.
+  const owing = requires.length > 0;
   const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
   const { pathname } = useLocation();
@@ -40,16 +42,20 @@ export function Layout() {
         <div className="brand">Origin · Advisor console</div>
         <nav aria-label="Main">
           <ul>
-            <li>
-              <NavLink to="/members">Members</NavLink>
-            </li>
-            <li>
-              <NavLink to="/tools/risk-profile">Risk calculator</NavLink>
-            </li>
-            <li>
-              <NavLink to="/tools/wellness-score">Wellness calculator</NavLink>
-            </li>
-            {user?.role === 'admin' && (
+            {!owing && (
+              <>
+                <li>
+                  <NavLink to="/members">Members</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/tools/risk-profile">Risk calculator</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/tools/wellness-score">Wellness calculator</NavLink>
+                </li>
+              </>
+            )}
+            {user?.role === 'admin' && !owing && (
               <>
                 <li>
                   <NavLink to="/admin/users">Users</NavLink>
@@ -65,6 +71,9 @@ export function Layout() {
                 </li>
               </>
             )}
+            <li>
+              <NavLink to="/account">Account security</NavLink>
+            </li>
           </ul>
         </nav>
         <div className="who">

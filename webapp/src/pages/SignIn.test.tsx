@@ -64,4 +64,62 @@ describe('sign-in', () => {
     await submit();
     await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent(/^\/members$/));
   });
+
+  it('asks for the authenticator code when the account has MFA on, then signs in', async () => {
+    const { calls } = fakeBff({
+      'GET /me': () => problem(401, 'Unauthorized'),
+      'POST /auth/login': () => json({ mfa_required: true, expires_in_seconds: 300 }, 202),
+      'POST /auth/mfa': (call) =>
+        (call.body as { code: string }).code === '123456'
+          ? json({ ...SESSION, user: { ...SESSION.user, mfa_enabled: true } })
+          : problem(422, 'Invalid request', { detail: 'That code is not valid.' }),
+      'GET /members': () => json({ items: [], next_cursor: null }),
+    });
+    renderApp('/sign-in');
+    await submit();
+    const user = userEvent.setup();
+    const code = await screen.findByLabelText('Authentication code');
+    await user.type(code, '000000');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('That code is not valid');
+    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent(/^\/members$/));
+    expect(calls.filter((call) => call.path === '/auth/mfa').map((call) => call.body)).toEqual([
+      { method: 'totp', code: '000000' },
+      { method: 'totp', code: '123456' },
+    ]);
+  });
+
+  it('takes a recovery code instead of the app', async () => {
+    const { calls } = fakeBff({
+      'GET /me': () => problem(401, 'Unauthorized'),
+      'POST /auth/login': () => json({ mfa_required: true, expires_in_seconds: 300 }, 202),
+      'POST /auth/mfa': () => json(SESSION),
+      'GET /members': () => json({ items: [], next_cursor: null }),
+    });
+    renderApp('/sign-in');
+    await submit();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Use a recovery code instead' }));
+    await user.type(screen.getByLabelText('Recovery code'), 'ABCD-EFGH');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent(/^\/members$/));
+    expect(calls.find((call) => call.path === '/auth/mfa')?.body).toEqual({ method: 'recovery_code', code: 'ABCD-EFGH' });
+  });
+
+  it('goes back to the password when the code step has expired', async () => {
+    fakeBff({
+      'GET /me': () => problem(401, 'Unauthorized'),
+      'POST /auth/login': () => json({ mfa_required: true, expires_in_seconds: 300 }, 202),
+      'POST /auth/mfa': () => problem(401, 'Unauthorized'),
+    });
+    renderApp('/sign-in');
+    await submit();
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Enter your password again');
+    expect(screen.getByLabelText('Password')).toBeInTheDocument();
+  });
 });

@@ -113,5 +113,11 @@ export function fakeBff(routes: Record<string, Handler>) {
   return { calls, fetchMock };
 }
 
-export const ALICE = { id: 'u-alice', email: 'alice@origin.example', full_name: 'Alice Advisor', role: 'advisor' as const };
-export const SESSION = { user: ALICE, csrf_token: 'csrf-123' };
+export const ALICE = {
+  id: 'u-alice',
+  email: 'alice@origin.example',
+  full_name: 'Alice Advisor',
+  role: 'advisor' as const,
+  mfa_enabled: false,
+};
+export const SESSION = { user: ALICE, csrf_token: 'csrf-123', requires: [] as ('password_change' | 'mfa_enrollment')[] };

@@ -5,7 +5,10 @@ import { useSession } from '../../auth/session';
 import { Badge, ErrorAlert, Loading, SuccessAlert } from '../../components/feedback';
 import { useAction, useResource } from '../../hooks/useResource';
 
-/** Admin: the console's users, creating one, disabling or enabling one. */
+/**
+ * Admin: the console's users, creating one, disabling or enabling one, and resetting one's
+ * password (a temporary one shown once, to change at next sign-in; optionally their MFA too).
+ */
 export function AdminUsers() {
   const { user: me } = useSession();
   const users = useResource('admin-users', async (signal) => (await api.listUsers(signal)).items);
@@ -24,6 +27,17 @@ export function AdminUsers() {
     setPassword('');
     await users.reload();
     return `${created?.full_name ?? 'User'} can now sign in.`;
+  });
+  const [resetMfa, setResetMfa] = useState(false);
+  const [temporary, setTemporary] = useState<{ name: string; password: string } | null>(null);
+  const reset = useAction(async (user: AdminUser) => {
+    setTemporary(null);
+    const result = await api.resetUserPassword(user.id, resetMfa);
+    if (result.temporary_password) setTemporary({ name: user.full_name, password: result.temporary_password });
+    await users.reload();
+    return `${user.full_name} is signed out everywhere and must choose a new password at next sign-in${
+      resetMfa ? ', then set up multi-factor sign-in again' : ''
+    }.`;
   });
   const toggle = useAction(async (user: AdminUser) => {
     const disable = !user.disabled;
@@ -45,6 +59,20 @@ export function AdminUsers() {
           <h2>Everyone with access</h2>
           {toggle.success && <SuccessAlert>{toggle.success}</SuccessAlert>}
           {toggle.error != null && <ErrorAlert error={toggle.error} />}
+          {reset.success && <SuccessAlert>{reset.success}</SuccessAlert>}
+          {reset.error != null && <ErrorAlert error={reset.error} />}
+          {temporary && (
+            <div className="alert alert-warning password-reset-result" role="status">
+              <p>
+                Temporary password for {temporary.name}, shown only now: <code>{temporary.password}</code>
+              </p>
+              <p className="small">Give it to them in person or by phone, never by email.</p>
+            </div>
+          )}
+          <div className="field checkbox">
+            <input id="reset-mfa" type="checkbox" checked={resetMfa} onChange={(event) => setResetMfa(event.target.checked)} />
+            <label htmlFor="reset-mfa">Resets also forget the authenticator app (lost phone): MFA is set up again</label>
+          </div>
           {users.loading && !users.data && <Loading label="Loading users…" />}
           {users.error != null && <ErrorAlert error={users.error} onRetry={() => void users.reload()} />}
           {users.data && users.data.length === 0 && <p className="empty">No users.</p>}
@@ -57,6 +85,7 @@ export function AdminUsers() {
                     <th scope="col">Name</th>
                     <th scope="col">Role</th>
                     <th scope="col">State</th>
+                    <th scope="col">Sign-in</th>
                     <th scope="col">
                       <span className="visually-hidden">Actions</span>
                     </th>
@@ -78,17 +107,37 @@ export function AdminUsers() {
                           <Badge value="active" />
                         )}
                       </td>
+                      <td data-label="Sign-in">
+                        {user.mfa_enabled ? 'Password and MFA' : 'Password only'}
+                        {user.password_change_required && (
+                          <>
+                            <br />
+                            <span className="muted small">Must change password</span>
+                          </>
+                        )}
+                      </td>
                       <td>
                         {user.id !== me?.id && (
-                          <button
-                            type="button"
-                            className="button-secondary button-small"
-                            disabled={toggle.busy}
-                            onClick={() => void toggle.run(user)}
-                          >
-                            {user.disabled ? 'Enable' : 'Disable'}
-                            <span className="visually-hidden"> {user.full_name}</span>
-                          </button>
+                          <div className="button-row">
+                            <button
+                              type="button"
+                              className="button-secondary button-small"
+                              disabled={toggle.busy}
+                              onClick={() => void toggle.run(user)}
+                            >
+                              {user.disabled ? 'Enable' : 'Disable'}
+                              <span className="visually-hidden"> {user.full_name}</span>
+                            </button>
+                            <button
+                              type="button"
+                              className="button-secondary button-small"
+                              disabled={reset.busy}
+                              onClick={() => void reset.run(user)}
+                            >
+                              Reset password
+                              <span className="visually-hidden"> of {user.full_name}</span>
+                            </button>
+                          </div>
                         )}
                       </td>
                     </tr>
@@ -121,10 +170,16 @@ export function AdminUsers() {
               id="new-user-password"
               type="password"
               autoComplete="new-password"
+              aria-describedby="new-user-password-help"
               value={password}
               onChange={(event) => setPassword(event.target.value)}
               required
             />
+            <span id="new-user-password-help" className="muted small">
+              At least 8 characters (15 or more recommended, and required for an account that signs in without
+              multi-factor sign-in). Common passwords are refused. Admins set up multi-factor sign-in at their first
+              sign-in.
+            </span>
           </div>
           {create.error != null && <ErrorAlert error={create.error} />}
           {create.success && <SuccessAlert>{create.success}</SuccessAlert>}
