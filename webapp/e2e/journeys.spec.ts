@@ -325,6 +325,8 @@ test('a person signs up, opens the emailed link and finishes signing up once', a
   await page.getByRole('button', { name: 'Finish signing up' }).click();
   await expect(page.getByRole('alert')).toContainText('already used');
   await expect(page.getByRole('link', { name: 'Sign up again' })).toBeVisible();
+});
+
 test('a new admin must set up MFA first, then signs in with a code or a recovery code', async ({ page, accounts }) => {
   const admin = accounts.newAdmin;
   await page.goto('/admin/users');
