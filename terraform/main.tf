@@ -32,9 +32,10 @@ module "ecr" {
 }
 
 module "s3" {
-  source      = "./modules/s3"
-  name        = local.name
-  kms_key_arn = module.kms.key_arn
+  source         = "./modules/s3"
+  name           = local.name
+  kms_key_arn    = module.kms.key_arn
+  console_origin = "https://${local.webapp_host}"
 }
 
 module "secrets" {

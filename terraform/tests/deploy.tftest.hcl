@@ -136,6 +136,12 @@ variables {
 run "the_environment_deploys" {
   command = apply
 
+  # --- the console uploads rosters straight to S3 (presigned PUT): CORS for its origin only ---
+  assert {
+    condition     = module.s3.upload_origins == ["https://app.${var.domain_name}"]
+    error_message = "The files bucket must accept presigned PUTs from the console's origin, and only from it."
+  }
+
   # --- every role has a service, on Fargate, in both zones ----------------------------------
   assert {
     condition     = sort(keys(module.ecs.services)) == sort(keys(local.roles))

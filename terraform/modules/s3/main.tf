@@ -10,6 +10,11 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "console_origin" {
+  description = "Origin of the advisor console (https://app.<domain>): the only one that may PUT rosters through presigned URLs."
+  type        = string
+}
+
 data "aws_elb_service_account" "current" {}
 
 # ----- files: eligibility-uploads/ (employers' rosters and their <key>.report.csv) -----------
@@ -50,6 +55,20 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "files" {
       sse_algorithm     = "aws:kms"
       kms_master_key_id = var.kms_key_arn
     }
+  }
+}
+
+# The console uploads rosters straight from the browser through a presigned PUT (the bff signs
+# it), so the bucket must answer that origin's CORS preflight; nothing else is cross-origin.
+resource "aws_s3_bucket_cors_configuration" "files" {
+  bucket = aws_s3_bucket.files.id
+
+  cors_rule {
+    allowed_methods = ["PUT"]
+    allowed_origins = [var.console_origin]
+    allowed_headers = ["content-type"]
+    expose_headers  = ["ETag"]
+    max_age_seconds = 600
   }
 }
 
@@ -238,4 +257,9 @@ output "files_bucket_arn" {
 output "logs_bucket_name" {
   description = "Access logs (ALB under alb/, S3 under s3/)."
   value       = aws_s3_bucket.logs.bucket
+}
+
+output "upload_origins" {
+  description = "Origins the files bucket accepts presigned PUTs from (CORS)."
+  value       = flatten([for rule in aws_s3_bucket_cors_configuration.files.cors_rule : rule.allowed_origins if contains(rule.allowed_methods, "PUT")])
 }
