@@ -7,7 +7,7 @@ and a reference aiohttp app doing one INSERT in a transaction through aiopg,
 each in its own process, then drives both with the same asyncio/aiohttp load
 driver (its own process, 64 keep-alive connections, every request a distinct,
 correctly signed status callback). Prints requests/s, p50 and p99 for each,
-and the ratio (goal: >= 50 % of the reference, p99 <= 100 ms).
+and the ratio (goal: >= 100 % of the reference, p99 <= 50 ms).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import httpx
 from aiohttp import web
 from pydantic import SecretStr
 
+from bench.results import save_results
 from connectors.sms import compute_twilio_signature
 from shared.database import create_pool, transaction
 from shared.migrate import migrate
@@ -208,8 +209,11 @@ def run(seconds: float, connections: int) -> None:
             )
         ratio = gateway["rps"] / reference["rps"]
         print(
-            f"gateway / reference: {ratio:.0%} (goal >= 50%),"
-            f" gateway p99 {gateway['p99_ms']:.1f} ms (goal <= 100 ms)"
+            f"gateway / reference: {ratio:.0%} (goal >= 100%),"
+            f" gateway p99 {gateway['p99_ms']:.1f} ms (goal <= 50 ms)"
+        )
+        save_results(
+            "webhooks", {"reference": reference, "gateway": gateway, "ratio": round(ratio, 3)}
         )
     finally:
         for process in processes:
