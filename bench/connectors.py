@@ -59,6 +59,7 @@ class Figures:
     seconds_to_open: float | None = None
     times_opened: int = 0
     lags_ms: list[float] = field(default_factory=list)
+    idle_lags_ms: list[float] = field(default_factory=list)  # the reference: no load
 
     @property
     def attempts_per_call(self) -> float:
@@ -66,9 +67,17 @@ class Figures:
 
     @property
     def lag_p99_ms(self) -> float:
-        if len(self.lags_ms) < 2:
-            return max(self.lags_ms, default=0.0)
-        return statistics.quantiles(self.lags_ms, n=100)[98]
+        return _p99(self.lags_ms)
+
+    @property
+    def idle_lag_p99_ms(self) -> float:
+        return _p99(self.idle_lags_ms)
+
+
+def _p99(values: list[float]) -> float:
+    if len(values) < 2:
+        return max(values, default=0.0)
+    return statistics.quantiles(values, n=100)[98]
 
 
 def _free_port() -> int:
@@ -157,10 +166,23 @@ async def connector_call(name: str, url: str) -> AsyncIterator[tuple[Call, Provi
 
 
 async def _sample_loop_lag(figures: Figures, stop: asyncio.Event, interval: float = 0.01) -> None:
+    await _sample_into(figures.lags_ms, stop, interval)
+
+
+async def _sample_into(lags: list[float], stop: asyncio.Event, interval: float = 0.01) -> None:
     while not stop.is_set():
         expected = time.perf_counter() + interval
         await asyncio.sleep(interval)
-        figures.lags_ms.append(max(0.0, (time.perf_counter() - expected) * 1000))
+        lags.append(max(0.0, (time.perf_counter() - expected) * 1000))
+
+
+async def _sample_idle(figures: Figures, seconds: float) -> None:
+    """The same sampler on the same loop with no load: what the machine alone costs."""
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(_sample_into(figures.idle_lags_ms, stop))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await sampler
 
 
 async def _watch_breaker(
@@ -180,6 +202,7 @@ async def run_benchmark(connector: str, seconds: float, rate: float) -> Figures:
         fault = {"prefix": "/", "status": 503}
         (await admin.post("/_admin/faults", json={"rules": [fault]})).raise_for_status()
         async with connector_call(connector, url) as (call, policy):
+            await _sample_idle(figures, min(5.0, seconds / 4))  # reference before the load
             stop = asyncio.Event()
             started = time.monotonic()
             sampler = asyncio.create_task(_sample_loop_lag(figures, stop))
@@ -204,6 +227,7 @@ async def run_benchmark(connector: str, seconds: float, rate: float) -> Figures:
             stop.set()
             await asyncio.gather(sampler, watcher)
             figures.times_opened = policy.breaker.snapshot().times_opened
+            await _sample_idle(figures, min(5.0, seconds / 4))  # and after it
         rules = (await admin.get("/_admin/faults")).json()["rules"]
         figures.provider_attempts = sum(rule["matched"] for rule in rules)
     return figures
@@ -232,6 +256,8 @@ def report(figures: Figures) -> str:
         f"event-loop lag p99:        {figures.lag_p99_ms:.1f} ms   "
         f"(goal <= {LAG_GOAL_MS:.0f} ms) {verdict(figures.lag_p99_ms <= LAG_GOAL_MS)}"
         f"   [max {max(figures.lags_ms, default=0):.1f} ms over {len(figures.lags_ms)} samples]",
+        f"same loop idle, lag p99:   {figures.idle_lag_p99_ms:.1f} ms   (reference: the machine's"
+        f" own scheduling delay, {len(figures.idle_lags_ms)} samples before and after the load)",
     ]
     return "\n".join(lines)
 
@@ -246,7 +272,14 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     figures = asyncio.run(run_benchmark(args.connector, args.seconds, args.rate))
     print(report(figures))
-    save_results("connectors", asdict(figures))
+    save_results(
+        "connectors",
+        {
+            **asdict(figures),
+            "lag_p99_ms": figures.lag_p99_ms,
+            "idle_lag_p99_ms": figures.idle_lag_p99_ms,
+        },
+    )
 
 
 if __name__ == "__main__":
