@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -275,7 +275,12 @@ def main() -> None:
     save_results(
         "connectors",
         {
-            **asdict(figures),
+            "connector": figures.connector,
+            "calls": figures.calls,
+            "provider_attempts": figures.provider_attempts,
+            "outcomes": {str(k): v for k, v in figures.outcomes.items()},
+            "seconds_to_open": figures.seconds_to_open,
+            "attempts_per_call": figures.attempts_per_call,
             "lag_p99_ms": figures.lag_p99_ms,
             "idle_lag_p99_ms": figures.idle_lag_p99_ms,
         },
