@@ -28,6 +28,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bench.results import save_results
 from shared.database import create_pool, transaction
 from shared.identity.passwords import hash_password_sync
 from shared.migrate import migrate
@@ -280,18 +281,20 @@ async def run(args: argparse.Namespace) -> None:
             f"   p50 {percentile(logins, 0.5) * 1000:.0f} ms"
             f"   p99 {percentile(logins, 0.99) * 1000:.0f} ms"
         )
+        summary = {
+            "reference_rps": round(ref_rate),
+            "reference_p99_ms": round(percentile(ref_lat, 0.99) * 1000, 1),
+            "bff_rps": round(bff_rate),
+            "bff_p99_ms": round(percentile(bff_lat, 0.99) * 1000, 1),
+            "ratio": round(bff_rate / ref_rate, 3),
+            "login_p99_ms": round(percentile(logins, 0.99) * 1000, 1),
+        }
         print(
-            json.dumps(
-                {
-                    "reference_rps": round(ref_rate),
-                    "reference_p99_ms": round(percentile(ref_lat, 0.99) * 1000, 1),
-                    "bff_rps": round(bff_rate),
-                    "bff_p99_ms": round(percentile(bff_lat, 0.99) * 1000, 1),
-                    "ratio": round(bff_rate / ref_rate, 3),
-                    "login_p99_ms": round(percentile(logins, 0.99) * 1000, 1),
-                }
-            )
+            f"bff / reference {summary['ratio']} (goal >= 1.0),"
+            f" bff p99 {summary['bff_p99_ms']} ms (goal <= 50)"
         )
+        print(json.dumps(summary))
+        save_results("bff", summary)
     finally:
         for process in processes:
             process.stop()

@@ -14,12 +14,12 @@ import asyncio
 import contextlib
 import logging
 import random
-from typing import Any
+from typing import Any, cast
 
 import aiopg
+import aiormq
 import psycopg2
 from aiormq import spec
-from aiormq.abc import AbstractChannel
 
 from shared.database import Pool, transaction
 from shared.messaging import topology
@@ -73,7 +73,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._confirm_timeout = confirm_timeout
-        self._channel: AbstractChannel | None = None
+        self._channel: aiormq.Channel | None = None
         self._listen_conn: aiopg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self.published_total = 0
@@ -120,8 +120,10 @@ class OutboxRelay:
             if not rows:
                 return 0
             channel = await self._get_channel()
+            last = len(rows) - 1
             results = await asyncio.gather(
-                *(self._publish(channel, row) for row in rows), return_exceptions=True
+                *(self._publish(channel, row, drain=i == last) for i, row in enumerate(rows)),
+                return_exceptions=True,
             )
             confirmed = [
                 row[0] for row, result in zip(rows, results, strict=True) if result is True
@@ -135,7 +137,11 @@ class OutboxRelay:
             raise PublishFailed(f"{len(rows) - len(confirmed)} of {len(rows)} not confirmed")
         return len(confirmed)
 
-    async def _publish(self, channel: AbstractChannel, row: tuple[Any, ...]) -> bool:
+    async def _publish(self, channel: aiormq.Channel, row: tuple[Any, ...], *, drain: bool) -> bool:
+        # aiormq holds the channel lock until a frame's socket drain completes when wait=True,
+        # so a batch would go out one frame per write. Only the batch's last publish waits for
+        # the drain (backpressure once per batch); the confirms are still tracked per delivery
+        # tag and each row is marked published only on its own Basic.Ack.
         _, message_id, event_type, correlation_id, body = row
         confirmation = await channel.basic_publish(
             body.encode(),
@@ -143,12 +149,17 @@ class OutboxRelay:
             routing_key=event_type,
             properties=message_properties(str(message_id), event_type, correlation_id),
             timeout=self._confirm_timeout,
+            wait=drain,
         )
         return isinstance(confirmation, spec.Basic.Ack)
 
-    async def _get_channel(self) -> AbstractChannel:
+    async def _get_channel(self) -> aiormq.Channel:
         if self._channel is None or self._channel.is_closed:
-            self._channel = await self._broker.channel(timeout=2.0, publisher_confirms=True)
+            # The concrete channel: its basic_publish takes `wait`, the abstract one does not.
+            self._channel = cast(
+                aiormq.Channel,
+                await self._broker.channel(timeout=2.0, publisher_confirms=True),
+            )
             # Declaring every consumer queue before publishing means no event is dropped as
             # unroutable because its consumer has not started yet (first deploy, new queue).
             await topology.declare(self._channel, self._queues)
