@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from bff import audit
 from bff.api import (
@@ -38,15 +38,12 @@ from bff.password_routes import invalid_password
 from shared.database import connection_cursor, transaction
 from shared.identity import sessions, users
 from shared.identity.account_reset import reset_account
-from shared.identity.password_policy import account_problems
+from shared.identity.email_address import EmailAddress
+from shared.identity.password_policy import NewPassword, account_problems
 from shared.identity.users import EmailTaken, Role, User
 from shared.web.keys import POOL, REQUEST_ID, SETTINGS
 
 log = logging.getLogger("origin.auth")
-
-EmailAddress = Annotated[
-    str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-]
 
 
 class ManagedUser(BaseModel):
@@ -93,7 +90,7 @@ class NewUser(BaseModel):
     email: EmailAddress
     full_name: Annotated[str, Field(min_length=1, max_length=200)]
     role: Role
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    password: NewPassword
 
 
 class PasswordReset(BaseModel):
@@ -102,8 +99,8 @@ class PasswordReset(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    temporary_password: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
-    reset_mfa: bool = False
+    temporary_password: NewPassword | None = None
+    reset_mfa: StrictBool = False
 
 
 class PasswordResetOut(BaseModel):
@@ -118,7 +115,7 @@ class UserPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    disabled: bool
+    disabled: StrictBool
 
 
 class AdvisorAssignment(BaseModel):

@@ -40,7 +40,8 @@ _COLUMNS = "id, starts_at, ends_at, status, source"
 
 
 class AppointmentIn(BaseModel):
-    """When the session starts and ends (with a time zone)."""
+    """When the session starts and ends (with a time zone): `starts_at` in the future,
+    `ends_at` after it and at most 8 hours later (422 otherwise)."""
 
     model_config = ConfigDict(extra="forbid")
 

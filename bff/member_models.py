@@ -7,8 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from shared.domain.money_input import MoneyInput
 from shared.domain.risk_profile import (
     LineAssessment,
     ListedHouse,
@@ -19,7 +21,7 @@ from shared.domain.risk_profile import (
 from shared.domain.wellness import WellnessAssessment
 
 E164 = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{7,14}$", examples=["+14155550123"])]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Money = Annotated[Decimal, MoneyInput(max_digits=14, positive=False)]
 AccessType = Literal["employer", "dtc"]
 MemberStatus = Literal["active", "terminated"]
 
@@ -202,15 +204,16 @@ class MemberPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     phone_e164: E164 | None = None
-    sms_opt_in: bool | None = None
-    age: Annotated[int, Field(ge=0, le=150)] | None = None
-    dependents: Annotated[int, Field(ge=0, le=150)] | None = None
+    # null is refused (below), so the schema offers only true or false.
+    sms_opt_in: StrictBool | SkipJsonSchema[None] = None
+    age: Annotated[int, Field(strict=True, ge=0, le=150)] | None = None
+    dependents: Annotated[int, Field(strict=True, ge=0, le=150)] | None = None
     annual_income: Money | None = None
     monthly_costs: Money | None = None
     marital_status: MaritalStatus | None = None
     houses: Annotated[list[ListedHouse], Field(max_length=50)] | None = None
     vehicles: Annotated[list[ListedVehicle], Field(max_length=50)] | None = None
-    risk_answers: Annotated[list[bool], Field(min_length=3, max_length=3)] | None = None
+    risk_answers: Annotated[list[StrictBool], Field(min_length=3, max_length=3)] | None = None
 
     @field_validator("houses", "vehicles")
     @classmethod

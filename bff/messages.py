@@ -17,7 +17,8 @@ from typing import Annotated, Any, Self
 
 import jinja2
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from bff import audit
 from bff.api import (
@@ -47,13 +48,36 @@ E164_PATTERN = re.compile(r"^\+[1-9][0-9]{7,14}$")
 class MessageIn(BaseModel):
     """Either a free-text `body`, or a `template` name with its `params`."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Exactly one of `body` or `template`; `params` only with a template; a body is not blank.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["body"],
+                    "properties": {"body": {"pattern": r"\S"}, "params": {"type": "null"}},
+                    "not": {"required": ["template"]},
+                },
+                {"required": ["template"], "not": {"required": ["body"]}},
+            ]
+        },
+    )
 
-    body: Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)] | None = None
-    template: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")] | None = None
+    # Left out, not null: the schema offers no null (refused below).
+    body: Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)] | SkipJsonSchema[None] = (
+        None
+    )
+    template: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")] | SkipJsonSchema[None] = None
     params: (
         Annotated[dict[str, Annotated[str, Field(max_length=500)]], Field(max_length=20)] | None
     ) = None
+
+    @field_validator("body", "template")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("leave it out rather than send null")
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:

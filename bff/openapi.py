@@ -54,10 +54,39 @@ def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+# `read_body`/`read_query` refuse text Postgres cannot store: NUL anywhere, and unpaired
+# surrogates (which no UTF-8 client can send). Free text says so in the schema.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _refuse_nul(node: object, schemas: dict[str, Any], seen: set[str]) -> None:
+    """Give every free-text string schema a request reaches from `node` (following `$ref`s
+    into `schemas`) the NO_NUL pattern, in place; responses keep theirs as they are."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_REF.split("{", 1)[0]):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                _refuse_nul(schemas[name], schemas, seen)
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _refuse_nul(value, schemas, seen)
+    elif isinstance(node, list):
+        for value in node:
+            _refuse_nul(value, schemas, seen)
+
+
 def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
     """The OpenAPI document of these endpoints."""
     refs, defs = models_json_schema(_models(endpoints), ref_template=_REF)
     schemas: dict[str, Any] = dict(sorted(defs.get("$defs", {}).items()))
+    seen: set[str] = set()
+    for endpoint in endpoints:
+        for model in (endpoint.body, endpoint.query):
+            if model is not None:
+                _refuse_nul(refs[(model, "validation")], schemas, seen)
     schemas["Problem"] = PROBLEM_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in sorted(endpoints, key=lambda e: (e.path, e.method)):
@@ -123,7 +152,8 @@ def build_openapi(endpoints: list[Endpoint]) -> dict[str, Any]:
                 f" the `{SESSION_COOKIE}` cookie (`{SECURE_SESSION_COOKIE}` in staging and"
                 " production) carries the session and every unsafe method"
                 f" needs the `{CSRF_HEADER}` header with the `csrf_token` sign-in returned."
-                " Money is a decimal string; times are ISO 8601 with an offset."
+                " Money is a decimal string (a whole number is also taken); times are ISO 8601"
+                " with an offset. Text may not contain NUL characters or unpaired surrogates."
             ),
         },
         "servers": [{"url": "/"}],

@@ -39,7 +39,7 @@ from bff.session_auth import session_token
 from shared.database import connection_cursor, transaction
 from shared.identity import account_events, sessions, users
 from shared.identity.account_events import AccountEvent
-from shared.identity.password_policy import account_problems
+from shared.identity.password_policy import NewPassword, account_problems
 from shared.identity.passwords import HashingBusy
 from shared.identity.sessions import SessionUser
 from shared.web.keys import POOL, REQUEST_ID, SETTINGS
@@ -53,7 +53,7 @@ class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     current_password: Annotated[str, Field(min_length=1, max_length=1024)]
-    new_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    new_password: NewPassword
 
 
 def invalid_password(field: str, message: str) -> ApiProblem:

@@ -43,7 +43,8 @@ from bff.signup import emails, pending
 from shared.database import Cursor, transaction
 from shared.email import messages
 from shared.events import EmailRequested
-from shared.identity.password_policy import policy_problems
+from shared.identity.email_address import EmailAddress
+from shared.identity.password_policy import NewPassword, policy_problems
 from shared.messaging.envelope import Envelope
 from shared.web.keys import POOL, SETTINGS
 from shared.web.producing import event_for_request
@@ -56,10 +57,8 @@ class SignupIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: Annotated[
-        str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    ]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    email: EmailAddress
+    password: NewPassword
     country: Annotated[
         str, Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2", examples=["US"])
     ]

@@ -32,6 +32,8 @@ from pydantic import (
     model_validator,
 )
 
+from shared.domain.money_input import MoneyInput
+
 MAX_ITEMS = 50
 
 
@@ -90,7 +92,7 @@ RiskAnswer = Annotated[
     ),
 ]
 Count = Annotated[int, Field(strict=True, ge=0, le=150)]
-Income = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
+Income = Annotated[Decimal, MoneyInput(max_digits=15, positive=False)]
 ItemId = Annotated[int, Field(strict=True, ge=0)]
 # A positive year, as the spec says; how recent it is gets judged against the injected date.
 VehicleYear = Annotated[int, Field(strict=True, gt=0, le=9999)]

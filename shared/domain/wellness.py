@@ -19,6 +19,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.domain.money_input import MoneyInput
+
 NET_INCOME_SHARE = Decimal("0.92")
 HEALTHY_COST_SHARE = Decimal("0.25")
 MEDIUM_COST_SHARE = Decimal("0.75")
@@ -31,7 +33,7 @@ RATIO_PLACES = Decimal("0.0001")
 # inside this precision and the comparisons are exact whatever the global context says.
 _PRECISION = 40
 
-PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=2)]
+PositiveMoney = Annotated[Decimal, MoneyInput(max_digits=15, positive=True)]
 
 
 class WellnessScore(StrEnum):

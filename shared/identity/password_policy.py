@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from typing import Annotated
 
+from pydantic import Field
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 8
@@ -156,3 +158,24 @@ def check_password(
     if problems:
         raise WeakPassword(problems)
     return password
+
+
+# A new password as the API takes it: the policy's lengths are published in the schema
+# (a client generated from it knows them) while the policy itself judges the value, so
+# its plain-words message is the one a too-short or too-long password gets.
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=1024,
+        json_schema_extra={
+            "minLength": MIN_LENGTH,
+            "maxLength": MAX_LENGTH,
+            "description": (
+                f"{MIN_LENGTH} to {MAX_LENGTH} characters ({SINGLE_FACTOR_MIN_LENGTH} or more"
+                " for an account without multi-factor authentication); not one of the most"
+                " common passwords, not the account's email or name."
+            ),
+        },
+    ),
+]

@@ -626,7 +626,8 @@ export interface components {
         };
         /**
          * AppointmentIn
-         * @description When the session starts and ends (with a time zone).
+         * @description When the session starts and ends (with a time zone): `starts_at` in the future,
+         *     `ends_at` after it and at most 8 hours later (422 otherwise).
          */
         AppointmentIn: {
             /**
@@ -1125,7 +1126,7 @@ export interface components {
              * Sms Opt In
              * @default null
              */
-            sms_opt_in?: boolean | null;
+            sms_opt_in?: boolean;
             /**
              * Age
              * @default null
@@ -1212,12 +1213,12 @@ export interface components {
              * Body
              * @default null
              */
-            body?: string | null;
+            body?: string;
             /**
              * Template
              * @default null
              */
-            template?: string | null;
+            template?: string;
             /**
              * Params
              * @default null
@@ -1225,7 +1226,10 @@ export interface components {
             params?: {
                 [key: string]: string;
             } | null;
-        };
+        } & ({
+            body: unknown;
+            params?: null;
+        } | unknown);
         /**
          * MessageOut
          * @description An SMS to the member with its delivery status.
@@ -1327,7 +1331,10 @@ export interface components {
             /** Full Name */
             full_name: string;
             role: components["schemas"]["Role"];
-            /** Password */
+            /**
+             * Password
+             * @description 8 to 128 characters (15 or more for an account without multi-factor authentication); not one of the most common passwords, not the account's email or name.
+             */
             password: string;
         };
         /**
@@ -1388,7 +1395,10 @@ export interface components {
         PasswordChange: {
             /** Current Password */
             current_password: string;
-            /** New Password */
+            /**
+             * New Password
+             * @description 8 to 128 characters (15 or more for an account without multi-factor authentication); not one of the most common passwords, not the account's email or name.
+             */
             new_password: string;
         };
         /**
@@ -1632,7 +1642,10 @@ export interface components {
         SignupIn: {
             /** Email */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description 8 to 128 characters (15 or more for an account without multi-factor authentication); not one of the most common passwords, not the account's email or name.
+             */
             password: string;
             /**
              * Country
