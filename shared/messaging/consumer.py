@@ -245,6 +245,10 @@ class ConsumerRunner:
     async def _on_message(
         self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
     ) -> None:
+        if self._stopping:
+            # Delivered after `stop()` paused the queue (it was already on the wire): never
+            # started, never acked, so the broker redelivers it when the channel closes.
+            return
         # Our own task, so closing the channel (which cancels the channel's tasks) leaves it be.
         task = asyncio.get_running_loop().create_task(
             self._process(consumer, channel, message), name=f"handle-{consumer.name}"
@@ -260,6 +264,8 @@ class ConsumerRunner:
     async def _enqueue(
         self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
     ) -> None:
+        if self._stopping:
+            return  # as in `_on_message`: left unacked for the broker to redeliver
         await self._batches[consumer.name].put((channel, message))
 
     def _ensure_batch_worker(self, consumer: Consumer) -> None:
