@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -40,7 +41,6 @@ from bff.session_auth import challenge_token, clear_challenge_cookie, session_to
 from shared.database import Cursor, transaction
 from shared.identity import account_events, mfa, mfa_challenges, recovery_codes, sessions, totp
 from shared.identity.account_events import AccountEvent
-from shared.identity.sessions import SessionUser
 from shared.identity.users import get_user
 from shared.web.keys import POOL, REQUEST_ID
 
@@ -147,16 +147,7 @@ async def confirm_enrollment(request: web.Request) -> web.StreamResponse:
         "mfa enabled",
         extra={"event": "mfa_enabled", "user_id": str(user.id), "sessions_revoked": ended},
     )
-    verified = SessionUser(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        role=user.role,
-        csrf_token=user.csrf_token,
-        password_change_required=user.password_change_required,
-        mfa_enabled=True,
-        mfa_verified=True,
-    )
+    verified = replace(user, mfa_enabled=True, mfa_verified=True)
     return json_model(MfaEnabledOut(recovery_codes=codes, session=session_out(request, verified)))
 
 
