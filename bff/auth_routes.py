@@ -26,7 +26,6 @@ from bff.api import (
     add_endpoints,
     json_model,
     read_body,
-    sign_in_busy,
     too_many_requests,
 )
 from bff.keys import CURRENT_USER, LIMITS, PASSWORD_HASHER
@@ -36,7 +35,7 @@ from bff.login_throttle import (
     clear_failures,
     client_ip,
     count_attempt,
-    uncount_attempt,
+    verify_counted,
 )
 from bff.session_auth import (
     clear_session_cookie,
@@ -118,12 +117,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         log.warning("login throttled", extra={"event": "login_throttled", "retry_after": wait})
         raise too_many_requests("Too many failed sign-ins. Try again later.", retry_after=wait)
     user, password_hash = found if found is not None else (None, None)
-    try:
-        matches = await hasher.verify(password_hash, credentials.password)
-    except HashingBusy:
-        async with connection_cursor(pool) as cur:
-            await uncount_attempt(cur, attempt)
-        raise sign_in_busy() from None
+    matches = await verify_counted(pool, hasher, attempt, password_hash, credentials.password)
     if user is None or not matches or user.disabled_at is not None:
         reason = (
             "unknown_email" if user is None else "wrong_password" if not matches else "disabled"

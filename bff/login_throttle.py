@@ -19,7 +19,8 @@ import math
 from aiohttp import web
 
 from bff.limits import Limits, WindowLimit
-from shared.database import Cursor
+from shared.database import Cursor, Pool, connection_cursor
+from shared.identity.passwords import Hasher, HashingBusy
 
 
 def account_key(email: str) -> str:
@@ -101,6 +102,23 @@ async def count_attempt(cur: Cursor, *, account: str, ip: str, limits: Limits) -
 async def uncount_attempt(cur: Cursor, attempt_id: int) -> None:
     """Forget an attempt that was never verified (the server could not hash it)."""
     await cur.execute("DELETE FROM login_failures WHERE id = %s", (attempt_id,))
+
+
+async def verify_counted(
+    pool: Pool, hasher: Hasher, attempt_id: int, password_hash: str | None, password: str
+) -> bool:
+    """Verify a password whose attempt `count_attempt` already counted.
+
+    When the server is too busy to hash it, the attempt is uncounted (it was never
+    verified, so it must not use up the caller's tries) and `HashingBusy` propagates:
+    the endpoint guard answers it with 503 and `Retry-After`.
+    """
+    try:
+        return await hasher.verify(password_hash, password)
+    except HashingBusy:
+        async with connection_cursor(pool) as cur:
+            await uncount_attempt(cur, attempt_id)
+        raise
 
 
 async def clear_failures(cur: Cursor, *, account: str, ip: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import replace
 from typing import Annotated
 
 from aiohttp import web
@@ -23,7 +24,6 @@ from bff.api import (
     add_endpoints,
     json_model,
     read_body,
-    sign_in_busy,
     too_many_requests,
 )
 from bff.auth_routes import SessionOut, session_out
@@ -34,14 +34,13 @@ from bff.login_throttle import (
     client_ip,
     count_attempt,
     uncount_attempt,
+    verify_counted,
 )
 from bff.session_auth import session_token
 from shared.database import connection_cursor, transaction
 from shared.identity import account_events, sessions, users
 from shared.identity.account_events import AccountEvent
 from shared.identity.password_policy import NewPassword, account_problems
-from shared.identity.passwords import HashingBusy
-from shared.identity.sessions import SessionUser
 from shared.web.keys import POOL, REQUEST_ID, SETTINGS
 
 log = logging.getLogger("origin.auth")
@@ -98,12 +97,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             current_hash = await users.password_hash_of(cur, user.id)
     if wait is not None:
         raise too_many_requests("Too many wrong passwords. Try again later.", retry_after=wait)
-    try:
-        matches = await hasher.verify(current_hash, change.current_password)
-    except HashingBusy:
-        async with connection_cursor(pool) as cur:
-            await uncount_attempt(cur, attempt)
-        raise sign_in_busy() from None
+    matches = await verify_counted(pool, hasher, attempt, current_hash, change.current_password)
     if not matches:
         log.warning(
             "password change refused",
@@ -128,16 +122,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         "password changed",
         extra={"event": "password_changed", "user_id": str(user.id), "sessions_revoked": ended},
     )
-    changed = SessionUser(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        role=user.role,
-        csrf_token=user.csrf_token,
-        password_change_required=False,
-        mfa_enabled=user.mfa_enabled,
-        mfa_verified=user.mfa_verified,
-    )
+    changed = replace(user, password_change_required=False)
     return json_model(session_out(request, changed))
 
 
