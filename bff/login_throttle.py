@@ -39,9 +39,9 @@ def client_ip(request: web.Request, limits: Limits) -> str:
 
 
 _WAIT = """
-    (SELECT EXTRACT(EPOCH FROM occurred_at + %({w})s - now())
+    (SELECT EXTRACT(EPOCH FROM occurred_at + %({w})s - clock_timestamp())
        FROM login_failures
-      WHERE {where} AND occurred_at > now() - %({w})s
+      WHERE {where} AND occurred_at > clock_timestamp() - %({w})s
       ORDER BY occurred_at DESC OFFSET %({n})s LIMIT 1)
 """
 

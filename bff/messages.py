@@ -135,7 +135,12 @@ def _check_reachable(member: MemberRef) -> None:
 async def _check_limits(
     cur: Cursor, *, advisor_id: uuid.UUID, member_id: uuid.UUID, limits: Limits
 ) -> None:
-    """Serialise senders per advisor and member, then refuse when a window is full."""
+    """Serialise senders per advisor and member, then refuse when a window is full.
+
+    Waits are measured from `clock_timestamp()`, not `now()`: a row committed by a
+    request that got the lock first carries its own transaction's `now()`, which
+    can be later than ours, and would make the wait exceed the window.
+    """
     await cur.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended('sms-advisor:' || %s, 0)),"
         " pg_advisory_xact_lock(hashtextextended('sms-member:' || %s, 0))",
@@ -144,11 +149,13 @@ async def _check_limits(
     await cur.execute(
         """
         SELECT
-          (SELECT EXTRACT(EPOCH FROM created_at + %(aw)s - now()) FROM sms_messages
-            WHERE sent_by = %(advisor)s AND purpose = 'advisor' AND created_at > now() - %(aw)s
+          (SELECT EXTRACT(EPOCH FROM created_at + %(aw)s - clock_timestamp()) FROM sms_messages
+            WHERE sent_by = %(advisor)s AND purpose = 'advisor'
+              AND created_at > clock_timestamp() - %(aw)s
             ORDER BY created_at DESC OFFSET %(an)s LIMIT 1),
-          (SELECT EXTRACT(EPOCH FROM created_at + %(mw)s - now()) FROM sms_messages
-            WHERE member_id = %(member)s AND purpose = 'advisor' AND created_at > now() - %(mw)s
+          (SELECT EXTRACT(EPOCH FROM created_at + %(mw)s - clock_timestamp()) FROM sms_messages
+            WHERE member_id = %(member)s AND purpose = 'advisor'
+              AND created_at > clock_timestamp() - %(mw)s
             ORDER BY created_at DESC OFFSET %(mn)s LIMIT 1)
         """,
         {

@@ -187,3 +187,36 @@ async def test_cancelling_writes_the_cancelled_event_once(client, pool, team):
     assert first.status == second.status == 200
     assert (await second.json())["status"] == "cancelled"
     assert len(await _outbox(pool, "appointment.cancelled", "appointment_id", booked["id"])) == 1
+
+
+async def test_retry_after_never_exceeds_the_window_when_a_sender_waited_for_the_lock(
+    aiohttp_client, settings, pool
+):
+    limits = Limits(sms_per_member=WindowLimit(3, timedelta(hours=1)))
+    replica = await aiohttp_client(create_app(settings, limits=limits), cookie_jar=DummyCookieJar())
+    advisor = await make_user(pool)
+    session = await sign_in(replica, advisor.email)
+    member_id = await make_member(pool, advisor_id=advisor.id)
+
+    async with transaction(pool) as holder:
+        # Another sender holds the member's lock while our request's transaction begins ...
+        await holder.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('sms-member:' || %s, 0))",
+            (member_id,),
+        )
+        request = asyncio.ensure_future(
+            session.post(f"/api/v1/members/{member_id}/messages", json={"body": "late"})
+        )
+        await asyncio.sleep(1.2)
+        # ... and fills the window with rows stamped later than our transaction's start.
+        for _ in range(3):
+            await holder.execute(
+                "INSERT INTO sms_messages"
+                " (id, member_id, sent_by, purpose, template, body, created_at)"
+                " VALUES (gen_random_uuid(), %s, %s, 'advisor', 'custom', 'x', clock_timestamp())",
+                (member_id, str(advisor.id)),
+            )
+    response = await request
+
+    assert response.status == 429
+    assert 3590 <= int(response.headers["Retry-After"]) <= 3600
