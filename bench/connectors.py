@@ -49,10 +49,10 @@ from pydantic import SecretStr
 
 from bench.results import save_results
 from connectors.aggregation import AggregationConfig, open_aggregation_client
+from connectors.bookings import SchedulingConfig, SubscriptionScope, open_scheduling_client
 from connectors.breaker import BreakerState
 from connectors.errors import ConnectorError
 from connectors.policy import ProviderPolicy
-from connectors.scheduling import SchedulingConfig, SubscriptionScope, open_scheduling_client
 from connectors.simulator import SimulatorConfig
 from connectors.sms import SmsConfig, open_sms_client
 from shared.settings import AppEnv

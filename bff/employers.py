@@ -11,7 +11,7 @@ Only objects in the configured files bucket, under the employer's own upload
 prefix (`eligibility-uploads/<employer id>/<file name>`), are accepted: the
 worker never reads a bucket it was not meant to, and an admin cannot feed one
 employer's roster (or any other object in the bucket) to another employer.
-Presigned URLs are signed locally (`shared.eligibility.object_urls`), so the bff
+Presigned URLs are signed locally (`connectors.storage.object_urls`), so the bff
 calls no third party.
 """
 
@@ -38,9 +38,9 @@ from bff.api import (
     read_query,
 )
 from bff.keys import CURRENT_USER
+from connectors.storage import ObjectUrlSigner, S3Location
 from shared.database import Cursor, connection_cursor, transaction
 from shared.eligibility import files
-from shared.eligibility.object_urls import ObjectUrlSigner, S3Location
 from shared.events.eligibility import EligibilityFileReceived, EligibilityTerminationsConfirmed
 from shared.messaging import outbox
 from shared.web.keys import POOL, SETTINGS

@@ -35,10 +35,10 @@ from bff.keys import CURRENT_USER, LIMITS
 from bff.limits import Limits
 from bff.member_access import MemberRef, visible_member
 from bff.member_models import MessageOut
-from connectors.sms import MAX_BODY_CHARS, SmsTemplateError, SmsTemplates
 from shared.database import Cursor, transaction
 from shared.events import SmsRequested
 from shared.messaging import outbox
+from shared.sms import MAX_BODY_CHARS, SmsTemplateError, SmsTemplates
 from shared.web.keys import POOL
 from shared.web.producing import event_for_request
 

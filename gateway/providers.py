@@ -28,16 +28,16 @@ from connectors.aggregation import (
     PlaidWebhookVerifier,
     open_aggregation_client,
 )
-from connectors.email import DEFAULT_STAND_IN_URLS, EmailConfig, EmailSender, SesEmailSender
-from connectors.errors import ConnectorError
-from connectors.policy import ProviderPolicy
-from connectors.rate_limit import DeclaredLimit, RateLimit, SharedLimiter
-from connectors.scheduling import (
+from connectors.bookings import (
     CalendlyClient,
     CalendlySignatureVerifier,
     SchedulingConfig,
     open_scheduling_client,
 )
+from connectors.email import DEFAULT_STAND_IN_URLS, EmailConfig, EmailSender, SesEmailSender
+from connectors.errors import ConnectorError
+from connectors.policy import ProviderPolicy
+from connectors.rate_limit import DeclaredLimit, RateLimit, SharedLimiter
 from connectors.sms import (
     DEFAULT_SIMULATOR_URLS,
     SmsConfig,

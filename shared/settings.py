@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     access_token_encryption_keys: SecretStr = SecretStr(
         "bG9jYWwtb25seS1hY2Nlc3MtdG9rZW4ta2V5LTMyYig="
     )
+    # Bookings provider (Calendly; `connectors.bookings`): the SCHEDULING_* names are the
+    # deployment contract (terraform lists them) and stay.
     scheduling_base_url: str = "http://127.0.0.1:8090"
     scheduling_api_token: SecretStr = SecretStr("simulator-calendly-token")
     scheduling_webhook_signing_key: SecretStr = SecretStr("simulator-calendly-signing-key")

@@ -5,7 +5,8 @@
 - 503: `TransientError` (the request was not processed);
 - other 5xx: `TransientError(ambiguous=True)` (SES may have sent it; it takes no
   idempotency key, so the caller must not send again);
-- connect failures: `TransientError`; read timeouts and dropped responses: ambiguous;
+- connect failures: `TransientError`; read timeouts and dropped responses: ambiguous
+  (`connectors.aws_client.map_botocore_error`, the same for every AWS service);
 - anything else (`MessageRejected`, unverified sender, sending paused, bad request):
   `PermanentError`.
 
@@ -15,8 +16,7 @@ body or a credential.
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import ClientError
 
 from connectors.errors import (
     AuthenticationError,
@@ -63,14 +63,3 @@ def map_client_error(exc: ClientError, operation: str) -> ConnectorError:
     if status is not None and status >= 500:
         return TransientError(PROVIDER, operation, status=status, code=code, ambiguous=True)
     return PermanentError(PROVIDER, operation, status=status, code=code)
-
-
-def map_botocore_error(exc: BotoCoreError, operation: str) -> ConnectorError:
-    """The `connectors.errors` equivalent of a botocore transport or configuration error."""
-    if isinstance(exc, BotoConnectionError):  # never reached SES: connect failures and timeouts
-        return TransientError(PROVIDER, operation, type(exc).__name__)
-    if isinstance(exc, HTTPClientError):  # read timeouts, dropped connections mid-response
-        return TransientError(PROVIDER, operation, type(exc).__name__, ambiguous=True)
-    if isinstance(exc, NoCredentialsError):
-        return AuthenticationError(PROVIDER, operation, "no credentials configured")
-    return PermanentError(PROVIDER, operation, type(exc).__name__)

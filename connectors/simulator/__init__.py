@@ -1,4 +1,4 @@
-"""A stand-in for the SMS, aggregation and scheduling providers, for local runs and tests.
+"""A stand-in for the SMS, aggregation and bookings providers, for local runs and tests.
 
 `python -m connectors.simulator` (port 8090, `PORT` overrides; other settings
 are `SIMULATOR_*`, see `config.py`) serves a subset of the Twilio, Plaid and

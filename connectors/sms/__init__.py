@@ -15,7 +15,6 @@ Public API:
 - `TwilioSignatureValidator(auth_token).verify(url, params, signature)` and
   `compute_twilio_signature(auth_token, url, params)` for `X-Twilio-Signature`
   (`SIGNATURE_HEADER`).
-- `SmsTemplates().render(name, context) -> str`; templates live in `templates/`.
 - Models: `SentMessage`, `ListedMessage`, `MessageStatus`, `StatusCallback.from_form(params)`.
 """
 
@@ -29,11 +28,9 @@ from connectors.sms.signature import (
     TwilioSignatureValidator,
     compute_twilio_signature,
 )
-from connectors.sms.templates import MAX_BODY_CHARS, SmsTemplateError, SmsTemplates
 
 __all__ = [
     "DEFAULT_SIMULATOR_URLS",
-    "MAX_BODY_CHARS",
     "PROVIDER",
     "SIGNATURE_HEADER",
     "ListedMessage",
@@ -43,8 +40,6 @@ __all__ = [
     "SmsGate",
     "SmsLedger",
     "SmsSender",
-    "SmsTemplateError",
-    "SmsTemplates",
     "StatusCallback",
     "TwilioSignatureValidator",
     "TwilioSmsClient",

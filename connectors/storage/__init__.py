@@ -7,6 +7,9 @@ Public API:
   `iter_lines(key)` (an async iterator over text lines, read in bounded chunks),
   `put_new(key, data, content_type=...)` (create-only: `ObjectAlreadyExists`
   when the key is taken), `presigned_get_url(key)`, `presigned_put_url(key)`.
+- `ObjectUrlSigner(region=, endpoint_url=, expires_in=900)`: `await get_url(location)`,
+  `await put_url(location, content_type=)`, `await close()`; presigning is local (no call to
+  S3), so the bff hands out upload and download URLs itself. `S3Location.parse("s3://b/k")`.
 - `FileStore`: the Protocol the gateway depends on (fakes implement it).
 - Errors: `ObjectNotFound`, `ObjectAlreadyExists`, `LineTooLong` (permanent), on
   top of `connectors.errors` (throttling and 5xx are transient).
@@ -14,6 +17,7 @@ Public API:
 
 from connectors.storage.config import StorageConfig
 from connectors.storage.errors import PROVIDER, LineTooLong, ObjectAlreadyExists, ObjectNotFound
+from connectors.storage.object_urls import ObjectUrlSigner, S3Location
 from connectors.storage.protocol import FileStore
 from connectors.storage.s3 import S3FileStore
 
@@ -23,6 +27,8 @@ __all__ = [
     "LineTooLong",
     "ObjectAlreadyExists",
     "ObjectNotFound",
+    "ObjectUrlSigner",
     "S3FileStore",
+    "S3Location",
     "StorageConfig",
 ]

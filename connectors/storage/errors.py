@@ -13,9 +13,9 @@ name a member) or a credential.
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from connectors import aws_client
 from connectors.errors import (
     AuthenticationError,
     ConnectorError,
@@ -77,10 +77,4 @@ def map_client_error(exc: ClientError, operation: str) -> ConnectorError:
 
 def map_botocore_error(exc: BotoCoreError, operation: str) -> ConnectorError:
     """The `connectors.errors` equivalent of a botocore transport or configuration error."""
-    if isinstance(exc, BotoConnectionError):  # never reached S3: connect failures and timeouts
-        return TransientError(PROVIDER, operation, type(exc).__name__)
-    if isinstance(exc, HTTPClientError):  # read timeouts, dropped connections mid-response
-        return TransientError(PROVIDER, operation, type(exc).__name__, ambiguous=True)
-    if isinstance(exc, NoCredentialsError):
-        return AuthenticationError(PROVIDER, operation, "no credentials configured")
-    return PermanentError(PROVIDER, operation, type(exc).__name__)
+    return aws_client.map_botocore_error(exc, PROVIDER, operation)

@@ -15,7 +15,7 @@ import json
 import logging
 from typing import Any
 
-from connectors.scheduling import InviteeWebhook
+from connectors.bookings import InviteeWebhook
 from gateway.repositories import appointments
 from shared.events.appointments_sync import SchedulingInviteeReported
 from shared.messaging import topology

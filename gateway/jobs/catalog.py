@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from connectors.scheduling import open_scheduling_client
+from connectors.bookings import open_scheduling_client
 from connectors.sms import open_sms_client
 from gateway.jobs import nightly_sync
 from gateway.jobs.job import Job, job

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from connectors.sms import SmsTemplates
 from gateway.jobs.job import JobContext
 from shared.database import Cursor
 from shared.events import SmsRequested
+from shared.sms import SmsTemplates
 
 TEMPLATE = "appointment_reminder"
 # Members have no time zone on record yet; reminders state times in US Eastern and say so.

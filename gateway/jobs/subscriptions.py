@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 
 import sentry_sdk
 
-from connectors.scheduling import (
+from connectors.bookings import (
     CalendlyClient,
     SubscriptionEvent,
     SubscriptionScope,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
+from connectors.bookings import SIGNATURE_HEADER, InviteeWebhook
 from connectors.errors import WebhookVerificationError
-from connectors.scheduling import SIGNATURE_HEADER, InviteeWebhook
 from gateway.providers import PROVIDERS
 from gateway.webhooks.intake import (
     acknowledged,

@@ -1,1 +1,1 @@
-"""Employer eligibility files: what the bff and the worker share (repository, object URLs)."""
+"""Employer eligibility files: what the bff and the worker share (the files repository)."""

@@ -1,55 +1,51 @@
-"""The command line: each command module adds its subcommands through `register`."""
+"""The command line: each command module adds its subcommands through `register`.
+
+This module imports the command modules; they import only `shared.ops.command` (the command
+type and `print_json`), never this one.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 from shared.observability.logging import configure_logging
+from shared.ops import (
+    app_user_commands,
+    database_commands,
+    demo_commands,
+    email_commands,
+    identity_commands,
+    jobs_commands,
+    messaging_commands,
+    service_commands,
+    storage_commands,
+    switch_commands,
+)
+from shared.ops.command import Command
 from shared.process import load_settings_or_exit
-from shared.settings import Settings
 
-Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
-
-
-def print_json(data: Any) -> None:
-    """Commands print data as JSON so operators can pipe it to jq."""
-    print(json.dumps(data, indent=2, default=str))
+# In `--help` order.
+COMMAND_MODULES = (
+    database_commands,
+    app_user_commands,
+    storage_commands,
+    email_commands,
+    messaging_commands,
+    service_commands,
+    switch_commands,
+    identity_commands,
+    demo_commands,
+    jobs_commands,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, load settings, run the chosen command, return its exit code."""
-    from shared.ops import (
-        app_user_commands,
-        database_commands,
-        demo_commands,
-        email_commands,
-        identity_commands,
-        jobs_commands,
-        messaging_commands,
-        service_commands,
-        storage_commands,
-        switch_commands,
-    )
-
     parser = argparse.ArgumentParser(prog="python -m shared.ops")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for module in (
-        database_commands,
-        app_user_commands,
-        storage_commands,
-        email_commands,
-        messaging_commands,
-        service_commands,
-        switch_commands,
-        identity_commands,
-        demo_commands,
-        jobs_commands,
-    ):
+    for module in COMMAND_MODULES:
         module.register(subparsers)
     args = parser.parse_args(argv)
     settings = load_settings_or_exit()

@@ -11,7 +11,7 @@ from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT, parse_dsn
 
 from shared.database import create_pool
 from shared.migrate import migrate
-from shared.ops.cli import print_json
+from shared.ops.command import print_json
 from shared.settings import Settings
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from shared.database import Cursor, create_pool, transaction
 from shared.identity.passwords import hash_password
 from shared.identity.users import Role
-from shared.ops.cli import print_json
+from shared.ops.command import print_json
 from shared.settings import Settings
 
 DEMO_USERS = (

@@ -19,7 +19,7 @@ from shared.identity.account_reset import reset_account
 from shared.identity.password_policy import account_problems
 from shared.identity.passwords import hash_password
 from shared.identity.users import EmailTaken, Role, create_user, credentials_by_email
-from shared.ops.cli import print_json
+from shared.ops.command import print_json
 from shared.settings import Settings
 
 

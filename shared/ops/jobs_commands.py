@@ -23,7 +23,7 @@ from shared.database import Pool, create_pool
 from shared.jobs import runs
 from shared.jobs.clock import SystemClock
 from shared.jobs.schedule import Schedule
-from shared.ops.cli import print_json
+from shared.ops.command import print_json
 from shared.settings import Settings
 
 EXIT_FAILED = 1

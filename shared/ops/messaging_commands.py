@@ -13,7 +13,7 @@ from aiormq.abc import AbstractChannel
 
 from shared.database import create_pool
 from shared.messaging import dead_letters, outbox, topology
-from shared.ops.cli import print_json
+from shared.ops.command import print_json
 from shared.settings import Settings
 
 

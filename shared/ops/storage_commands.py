@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from shared.ops.cli import print_json
+from shared.ops.command import print_json
 from shared.settings import Settings
 
 

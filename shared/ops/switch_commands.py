@@ -9,7 +9,7 @@ from typing import Any
 
 from shared import switches
 from shared.database import connection_cursor, create_pool, transaction
-from shared.ops.cli import print_json
+from shared.ops.command import print_json
 from shared.settings import Settings
 
 

@@ -19,15 +19,15 @@ import respx
 from pydantic import SecretStr
 from referencing import Registry, Resource
 
-from connectors.policy import PolicySettings
-from connectors.retry import RetrySettings
-from connectors.scheduling import (
+from connectors.bookings import (
     CalendlyClient,
     InviteeWebhook,
     SchedulingConfig,
     SubscriptionEvent,
     SubscriptionScope,
 )
+from connectors.policy import PolicySettings
+from connectors.retry import RetrySettings
 from connectors.simulator.calendly import ORGANIZATION_ID
 from tests.contract_providers.oracle import agree, recorded
 from tests.support.polling import eventually

@@ -14,13 +14,13 @@ import httpx
 
 from tests.deploy.task_definitions import ROOT, Container
 
-_ENV_BLOCK = re.compile(r"^FROM .* AS runtime$.*?^ENV (.*?)(?<!\\)$", re.M | re.S)
+_ENV_BLOCK = re.compile(r"^FROM .* AS base$.*?^ENV (.*?)(?<!\\)$", re.M | re.S)
 
 
 def image_environment() -> dict[str, str]:
-    """The runtime stage's `ENV` of the Dockerfile, with this machine's virtualenv as /opt/venv."""
+    """The base stage's `ENV` of the Dockerfile, with this machine's virtualenv as /opt/venv."""
     block = _ENV_BLOCK.search((ROOT / "Dockerfile").read_text())
-    assert block, "the Dockerfile's runtime stage has no ENV"
+    assert block, "the Dockerfile's base stage has no ENV"
     pairs = dict(re.findall(r"(\w+)=(\S+)", block.group(1)))
     venv_bin = str(Path(sys.executable).parent)
     pairs["PATH"] = (

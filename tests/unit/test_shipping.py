@@ -13,10 +13,12 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import grimp
 import hcl2
 import pytest
 import yaml
@@ -326,6 +328,103 @@ def test_the_image_installs_runtime_pins_only_and_runs_as_a_numeric_non_root_use
     assert re.search(r"^USER [1-9][0-9]*:[1-9][0-9]*$", dockerfile, re.M)
     assert re.search(r"^HEALTHCHECK .*\n\s+CMD .*PORT", dockerfile, re.M)
     assert dockerfile.startswith("# ") and "FROM python:3.11-slim" in dockerfile
+
+
+# ----- the provider simulator stays out of the image that ships --------------------------------
+
+SIMULATOR_SOURCES = "connectors/simulator"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One `FROM ... AS name` stage of the Dockerfile: what it starts from and its instructions."""
+
+    parent: str
+    instructions: list[tuple[str, str]]
+
+
+def dockerfile_stages() -> dict[str, Stage]:
+    """The Dockerfile's stages by name, in order, continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n\s*", " ", (REPO / "Dockerfile").read_text())
+    stages: dict[str, Stage] = {}
+    current: Stage | None = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        op, _, args = line.strip().partition(" ")
+        if op.upper() == "FROM":
+            parent, _, name = args.partition(" AS ")
+            current = stages[name.strip()] = Stage(parent.strip(), [])
+        else:
+            assert current is not None, line
+            current.instructions.append((op.upper(), args.strip()))
+    return stages
+
+
+def covers_simulator(source: str) -> bool:
+    """Whether copying `source` (relative to the build context or /app) brings the simulator."""
+    path = source.removeprefix("/app").strip("/").removeprefix("./")
+    return (
+        path in {"", "."} or SIMULATOR_SOURCES == path or SIMULATOR_SOURCES.startswith(path + "/")
+    )
+
+
+def holds_simulator(stages: dict[str, Stage], name: str) -> bool:
+    """Whether a stage's final file system holds the simulator (an image that is no stage: no)."""
+    if name not in stages:
+        return False
+    stage = stages[name]
+    present = holds_simulator(stages, stage.parent)
+    for op, args in stage.instructions:
+        if op == "COPY":
+            source_stage = re.search(r"--from=(\S+)", args)
+            sources = [word for word in args.split() if not word.startswith("--")][:-1]
+            if any(covers_simulator(source) for source in sources) and (
+                source_stage is None or holds_simulator(stages, source_stage.group(1))
+            ):
+                present = True
+        elif op == "RUN" and f"rm -rf {SIMULATOR_SOURCES}" in args:
+            present = False
+    return present
+
+
+def layer_stages(stages: dict[str, Stage], name: str) -> list[str]:
+    """The stages whose layers an image built to `name` carries (its FROM chain)."""
+    chain = []
+    while name in stages:
+        chain.append(name)
+        name = stages[name].parent
+    return chain
+
+
+def test_the_shipped_image_is_the_default_target_and_no_layer_of_it_holds_the_simulator() -> None:
+    stages = dockerfile_stages()
+    build = yaml.safe_load((REPO / ".circleci" / "config.yml").read_text())["jobs"]["build"]
+    commands = " ".join(str(step) for step in build["steps"])
+
+    assert list(stages)[-1] == "runtime", "a build without --target must give what ships"
+    assert "docker build --pull --target runtime" in commands
+    assert compose()["services"]["simulator"]["build"]["target"] == "local"
+    assert holds_simulator(stages, "local")
+    for name in layer_stages(stages, "runtime"):
+        # No layer of the shipped image adds the simulator, not even one removed later.
+        for op, args in stages[name].instructions:
+            if op in {"COPY", "ADD"} and "--from=" not in args:
+                sources = [word for word in args.split() if not word.startswith("--")][:-1]
+                assert not any(covers_simulator(source) for source in sources), (name, args)
+            if op == "COPY" and "--from=" in args:
+                source_stage = re.search(r"--from=(\S+)", args)
+                assert source_stage is not None
+                assert not holds_simulator(stages, source_stage.group(1)), (name, args)
+
+
+def test_no_role_and_no_ops_command_imports_the_provider_simulator() -> None:
+    graph = grimp.build_graph("shared", "bff", "gateway", "connectors")
+
+    # Modules outside the simulator that import it, even indirectly (as_package: none inside it).
+    importers = graph.find_downstream_modules("connectors.simulator", as_package=True)
+    assert importers == set()
+    assert "connectors.simulator.app" in graph.modules, "the graph must know the simulator"
 
 
 def entrypoint(environment: dict[str, str]) -> str:

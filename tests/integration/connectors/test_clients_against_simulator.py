@@ -23,12 +23,7 @@ from connectors.aggregation import (
     PlaidWebhookVerifier,
     open_aggregation_client,
 )
-from connectors.breaker import BreakerSettings, BreakerState
-from connectors.errors import CircuitOpen, RateLimited, TransientError
-from connectors.http import HttpSettings
-from connectors.policy import PolicySettings
-from connectors.retry import RetrySettings
-from connectors.scheduling import (
+from connectors.bookings import (
     CalendlySignatureVerifier,
     InviteeWebhook,
     SchedulingConfig,
@@ -37,6 +32,11 @@ from connectors.scheduling import (
     WebhookSubscriptionPage,
     open_scheduling_client,
 )
+from connectors.breaker import BreakerSettings, BreakerState
+from connectors.errors import CircuitOpen, RateLimited, TransientError
+from connectors.http import HttpSettings
+from connectors.policy import PolicySettings
+from connectors.retry import RetrySettings
 from connectors.sms import SmsConfig, TwilioSignatureValidator, open_sms_client
 from shared.settings import AppEnv
 from tests.support.polling import eventually

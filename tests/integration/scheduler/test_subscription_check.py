@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connectors.scheduling import open_scheduling_client
+from connectors.bookings import open_scheduling_client
 from connectors.simulator.calendly import CALENDLY
 from gateway.jobs.job import job
 from gateway.jobs.subscriptions import SubscriptionCheck

@@ -19,10 +19,10 @@ import respx
 from pydantic import SecretStr
 
 from connectors.aggregation import AggregationConfig, PlaidClient
+from connectors.bookings import CalendlyClient, SchedulingConfig, SubscriptionScope
 from connectors.errors import PermanentError, UnexpectedResponse
 from connectors.policy import PolicySettings
 from connectors.retry import RetrySettings
-from connectors.scheduling import CalendlyClient, SchedulingConfig, SubscriptionScope
 from connectors.sms import SmsConfig, TwilioSmsClient
 from shared.settings import AppEnv
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from connectors.bookings import CalendlySignatureVerifier, InviteeWebhook
 from connectors.errors import WebhookVerificationError
-from connectors.scheduling import CalendlySignatureVerifier, InviteeWebhook
 from tests.support.simulator import SimulatorHandle, WebhookRecorder
 from tests.unit.simulator.conftest import CALENDLY_TOKEN
 

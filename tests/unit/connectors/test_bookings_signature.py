@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
+from connectors.bookings import CalendlySignatureVerifier, sign_calendly_webhook
 from connectors.errors import WebhookVerificationError
-from connectors.scheduling import CalendlySignatureVerifier, sign_calendly_webhook
 
 KEY = SecretStr("calendly-signing-key")
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

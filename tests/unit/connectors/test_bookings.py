@@ -1,4 +1,4 @@
-"""The scheduling client (webhook subscriptions) and its payload models."""
+"""The bookings client (webhook subscriptions) and its payload models."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from connectors.breaker import BreakerSettings
-from connectors.errors import CircuitOpen, PermanentError, TransientError
-from connectors.policy import PolicySettings, ProviderPolicy
-from connectors.retry import RetrySettings
-from connectors.scheduling import (
+from connectors.bookings import (
     CalendlyClient,
     InviteeWebhook,
     SchedulingConfig,
     SubscriptionEvent,
     SubscriptionScope,
 )
+from connectors.breaker import BreakerSettings
+from connectors.errors import CircuitOpen, PermanentError, TransientError
+from connectors.policy import PolicySettings, ProviderPolicy
+from connectors.retry import RetrySettings
 from tests.unit.connectors.conftest import FakeClock
 
 BASE = "http://127.0.0.1:8090/calendly"

@@ -1,4 +1,6 @@
-"""Scheduling through a Calendly-shaped provider: webhook subscriptions and booking webhooks.
+"""Bookings through a Calendly-shaped provider: webhook subscriptions and booking webhooks.
+
+(Its settings keep the `SCHEDULING_*` names: they are the deployment contract.)
 
 Public API:
 
@@ -21,9 +23,9 @@ Public API:
   `SubscriptionEvent`, `SubscriptionScope`.
 """
 
-from connectors.scheduling.client import PROVIDER, CalendlyClient, open_scheduling_client
-from connectors.scheduling.config import SchedulingConfig
-from connectors.scheduling.models import (
+from connectors.bookings.client import PROVIDER, CalendlyClient, open_scheduling_client
+from connectors.bookings.config import SchedulingConfig
+from connectors.bookings.models import (
     Cancellation,
     Invitee,
     InviteeWebhook,
@@ -33,7 +35,7 @@ from connectors.scheduling.models import (
     WebhookSubscription,
     WebhookSubscriptionPage,
 )
-from connectors.scheduling.signature import (
+from connectors.bookings.signature import (
     DEFAULT_TOLERANCE,
     SIGNATURE_HEADER,
     CalendlySignatureVerifier,

@@ -1,4 +1,4 @@
-"""`Calendly-Webhook-Signature: t=<unix seconds>,v1=<hex>` on scheduling webhooks.
+"""`Calendly-Webhook-Signature: t=<unix seconds>,v1=<hex>` on booking webhooks.
 
 The provider signs `"{t}.{raw body}"` with HMAC-SHA256 keyed by the
 subscription's signing key. A signature is accepted only if it matches in
@@ -41,7 +41,7 @@ def sign_calendly_webhook(signing_key: SecretStr, body: bytes, *, at: datetime) 
 
 
 class CalendlySignatureVerifier:
-    """Verifies scheduling webhooks against the subscription's signing key."""
+    """Verifies booking webhooks against the subscription's signing key."""
 
     def __init__(
         self,

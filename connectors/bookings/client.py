@@ -15,15 +15,15 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from connectors.http import ProviderHttp, build_http_client, read_model
-from connectors.policy import ProviderPolicy
-from connectors.scheduling.config import SchedulingConfig
-from connectors.scheduling.models import (
+from connectors.bookings.config import SchedulingConfig
+from connectors.bookings.models import (
     SubscriptionEvent,
     SubscriptionScope,
     WebhookSubscription,
     WebhookSubscriptionPage,
 )
+from connectors.http import ProviderHttp, build_http_client, read_model
+from connectors.policy import ProviderPolicy
 
 PROVIDER = "calendly"
 

@@ -1,4 +1,4 @@
-"""SMS bodies come from Jinja2 templates in `connectors/sms/templates/`, never from code strings.
+"""SMS bodies come from Jinja2 templates in `shared/sms/templates/`, never from code strings.
 
 Templates are plain text (`<name>.txt.j2`); an undefined variable is an
 error rather than a silent blank, and a body longer than the provider's limit
@@ -12,7 +12,8 @@ from typing import Any
 
 import jinja2
 
-# The provider rejects message bodies longer than this (characters).
+# The provider (Twilio) rejects message bodies longer than this (characters). Sending does not
+# check it: what we compose (templates) and what advisors type (the bff) is held under it here.
 MAX_BODY_CHARS = 1_600
 
 
@@ -25,7 +26,7 @@ class SmsTemplates:
 
     def __init__(self, loader: jinja2.BaseLoader | None = None) -> None:
         self._env = jinja2.Environment(
-            loader=loader or jinja2.PackageLoader("connectors.sms", "templates"),
+            loader=loader or jinja2.PackageLoader("shared.sms", "templates"),
             # SMS is plain text: there is no markup to escape.
             autoescape=False,  # noqa: S701
             undefined=jinja2.StrictUndefined,

@@ -1,4 +1,4 @@
-"""Settings of the scheduling connector; the lead maps environment variables onto this model."""
+"""Settings of the bookings connector; the lead maps environment variables onto this model."""
 
 from __future__ import annotations
 

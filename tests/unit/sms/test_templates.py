@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import jinja2
 import pytest
 
-from connectors.sms import MAX_BODY_CHARS, SmsTemplateError, SmsTemplates
+from shared.sms import MAX_BODY_CHARS, SmsTemplateError, SmsTemplates
 
 
 def test_a_reminder_renders_with_its_variables() -> None:
