@@ -1,6 +1,7 @@
-"""Composition root of the bff: builds the app with its resources and routes.
+"""Composition root of the bff: builds the app with its resources and its features.
 
-Each route module has a `setup(app)`; to add routes, add its setup to `ROUTE_SETUPS`.
+Each feature package (`bff/<feature>/`) has a `setup(app)` that adds its routes; to add
+a feature, add its setup to `ROUTE_SETUPS`. The endpoint machinery is in `bff/web/`.
 """
 
 from __future__ import annotations
@@ -11,53 +12,33 @@ from datetime import UTC, datetime
 import httpx
 from aiohttp import web
 
-from bff import (
-    admin,
-    appointments,
-    auth_routes,
-    docs,
-    employers,
-    file_events,
-    linked_accounts,
-    member_events,
-    members,
-    messages,
-    mfa_routes,
-    password_routes,
-    risk_profiles,
-    signup,
-    tools,
-)
-from bff.audit import audit_writer_context
-from bff.gateway_client import TIMEOUT, GatewayClient
-from bff.keys import CLOCK, ENDPOINTS, GATEWAY, LIMITS, MFA_CIPHER, PASSWORD_HASHER
-from bff.limits import Limits
+from bff import accounts, admin, appointments, auth, employers, members, messages, signup, tools
+from bff.web import docs
+from bff.web.api import ENDPOINTS
+from bff.web.audit import audit_writer_context
+from bff.web.keys import CLOCK, LIMITS, MFA_CIPHER, PASSWORD_HASHER
+from bff.web.limits import Limits
 from shared.identity.passwords import BoundedHasher, Hasher
 from shared.identity.totp import TotpSecretCipher
 from shared.settings import Settings
 from shared.web.app import create_base_app
-from shared.web.keys import SETTINGS
 
 SERVICE_NAME = "bff"
 DEFAULT_PORT = 8080
 
 RouteSetup = Callable[[web.Application], None]
 
+# In this order: it is the order of the routes, and of each feature's `cleanup_ctx` contexts.
 ROUTE_SETUPS: Sequence[RouteSetup] = (
-    auth_routes.setup,
-    mfa_routes.setup,
-    password_routes.setup,
+    auth.setup,
     signup.setup,
     members.setup,
-    member_events.setup,
-    risk_profiles.setup,
     messages.setup,
     appointments.setup,
-    linked_accounts.setup,
+    accounts.setup,
     tools.setup,
     admin.setup,
     employers.setup,
-    file_events.setup,
     docs.setup,
 )
 
@@ -86,7 +67,7 @@ def create_app(
     app[MFA_CIPHER] = TotpSecretCipher.from_setting(settings.mfa_secret_encryption_keys)
     app[ENDPOINTS] = []
     app.cleanup_ctx.append(_password_hasher(password_hasher))
-    app.cleanup_ctx.append(_gateway_client(gateway_transport))
+    app.cleanup_ctx.append(accounts.gateway_client_context(gateway_transport))
     app.cleanup_ctx.append(audit_writer_context)
     for setup in ROUTE_SETUPS:
         setup(app)
@@ -103,23 +84,5 @@ def _password_hasher(given: Hasher | None) -> Callable[[web.Application], AsyncI
         app[PASSWORD_HASHER] = hasher
         yield
         hasher.close()
-
-    return context
-
-
-def _gateway_client(
-    transport: httpx.AsyncBaseTransport | None,
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        settings = app[SETTINGS]
-        token = settings.internal_service_token.get_secret_value()
-        async with httpx.AsyncClient(
-            base_url=settings.gateway_internal_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=TIMEOUT,
-            transport=transport,
-        ) as http:
-            app[GATEWAY] = GatewayClient(http)
-            yield
 
     return context

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from bff.app import create_app
-from bff.keys import ENDPOINTS
-from bff.openapi import build_openapi
+from bff.web.api import ENDPOINTS
+from bff.web.openapi import build_openapi
 from shared.settings import Settings
 
 BFF_OPENAPI = Path(__file__).with_name("openapi") / "bff.yaml"

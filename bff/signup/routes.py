@@ -26,7 +26,9 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bff.api import (
+from bff.members import AccessType, EmployerRef
+from bff.signup import emails, pending
+from bff.web.api import (
     Access,
     ApiProblem,
     Endpoint,
@@ -35,11 +37,8 @@ from bff.api import (
     read_body,
     too_many_requests,
 )
-from bff.keys import CLOCK, LIMITS, PASSWORD_HASHER
-from bff.limits import WindowLimit
-from bff.login_throttle import client_ip
-from bff.member_models import AccessType, EmployerRef
-from bff.signup import emails, pending
+from bff.web.keys import CLOCK, LIMITS, PASSWORD_HASHER
+from bff.web.limits import WindowLimit, client_ip
 from shared.database import Cursor, transaction
 from shared.email import messages
 from shared.events import EmailRequested

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 
 from bff.app import create_app
-from bff.limits import Limits
+from bff.web.limits import Limits
 from shared.database import Pool
 from shared.settings import Settings
 from tests.integration.bff.builders import PASSWORD, Session, make_user, sign_in

@@ -11,8 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bff.api import Access, Endpoint
-from bff.keys import ENDPOINTS
+from bff.web.api import ENDPOINTS, Access, Endpoint
 from shared.database import transaction
 from tests.integration.bff.builders import FULL_PROFILE, make_member, make_user, unique_email
 

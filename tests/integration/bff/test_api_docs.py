@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bff.docs import ASSETS, DOCS_CSP
+from bff.web.docs import ASSETS, DOCS_CSP
 from shared.web.middlewares import SECURITY_HEADERS
 
 

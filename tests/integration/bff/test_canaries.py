@@ -23,7 +23,7 @@ from aiohttp import DummyCookieJar
 from pydantic import SecretStr
 
 from bff.app import create_app
-from bff.limits import Limits
+from bff.web.limits import Limits
 from shared.database import transaction
 from shared.identity import passwords
 from shared.identity.passwords import hash_password_sync

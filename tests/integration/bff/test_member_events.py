@@ -11,9 +11,9 @@ import aiopg
 import pytest
 from pydantic import TypeAdapter
 
-from bff.live_feed import FEED
-from bff.live_models import MemberChange
-from bff.member_models import MemberScreen
+from bff.members.change_feed import FEED
+from bff.members.event_models import MemberChange
+from bff.members.models import MemberScreen
 from shared.database import transaction
 from tests.integration.bff.builders import (
     FULL_PROFILE,

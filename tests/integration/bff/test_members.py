@@ -6,8 +6,8 @@ import asyncio
 import hashlib
 import uuid
 
-from bff.keys import SCREENS_BY_SESSION
-from bff.member_models import MemberScreen
+from bff.members.models import MemberScreen
+from bff.members.routes import SCREENS_BY_SESSION
 from shared.database import transaction
 from tests.integration.bff.builders import (
     FULL_PROFILE,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import DummyCookieJar
 
 from bff.app import create_app
-from bff.limits import Limits, WindowLimit
+from bff.web.limits import Limits, WindowLimit
 from shared.database import transaction
 from tests.integration.bff.builders import make_member, make_user, sign_in
 

@@ -10,7 +10,7 @@ import pyotp
 from aiohttp import DummyCookieJar
 
 from bff.app import create_app
-from bff.limits import Limits, WindowLimit
+from bff.web.limits import Limits, WindowLimit
 from shared.database import transaction
 from shared.identity import totp
 from tests.integration.bff.builders import (

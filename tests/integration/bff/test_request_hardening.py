@@ -8,7 +8,7 @@ import pytest
 from aiohttp import DummyCookieJar
 
 from bff.app import create_app
-from bff.limits import Limits
+from bff.web.limits import Limits
 from shared.settings import AppEnv
 from tests.integration.bff.builders import PASSWORD, make_user, sign_in, unique_email
 

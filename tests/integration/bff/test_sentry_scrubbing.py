@@ -14,7 +14,7 @@ import pytest
 from aiohttp import DummyCookieJar
 
 from bff.app import create_app
-from bff.limits import Limits
+from bff.web.limits import Limits
 from tests.support.sentry import CaptureTransport, capturing_sentry
 
 

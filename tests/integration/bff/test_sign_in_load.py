@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 
 from bff.app import create_app
-from bff.limits import Limits
-from bff.login_throttle import account_key
+from bff.auth.login_throttle import account_key
+from bff.web.limits import Limits
 from shared.database import transaction
 from shared.identity import passwords
 from shared.identity.passwords import BoundedHasher, Hasher

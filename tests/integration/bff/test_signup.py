@@ -14,7 +14,7 @@ from aiohttp import DummyCookieJar
 from aiohttp.test_utils import TestClient
 
 from bff.app import create_app
-from bff.limits import Limits, WindowLimit
+from bff.web.limits import Limits, WindowLimit
 from shared.database import Pool, transaction
 from tests.integration.bff.builders import make_member, password_hash, unique_email
 

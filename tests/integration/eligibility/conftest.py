@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from mypy_boto3_s3 import S3Client
 
 from bff.app import create_app as create_bff
-from bff.limits import Limits
+from bff.web.limits import Limits
 from gateway.flows.eligibility import EligibilityFlow, StoreOpener, s3_store_opener
 from gateway.worker import RUNNER
 from gateway.worker import create_app as create_worker

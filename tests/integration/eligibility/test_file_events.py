@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bff.employers import EligibilityFileOut
+from bff.employers.routes import EligibilityFileOut
 from shared.database import Pool
 from tests.integration.eligibility.conftest import Employer, make_employee_member
 from tests.support.sse import EventStream

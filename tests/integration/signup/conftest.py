@@ -14,7 +14,7 @@ from aiohttp import DummyCookieJar
 from aiohttp.test_utils import TestClient, TestServer
 
 from bff.app import create_app as create_bff
-from bff.limits import Limits
+from bff.web.limits import Limits
 from gateway.flows import email as email_flow
 from gateway.worker import CONSUMERS, RUNNER
 from gateway.worker import create_app as create_worker

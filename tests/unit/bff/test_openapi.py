@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bff.app import create_app
-from bff.keys import ENDPOINTS
-from bff.openapi import build_openapi
+from bff.web.api import ENDPOINTS
+from bff.web.openapi import build_openapi
 from shared.settings import Settings
 
 

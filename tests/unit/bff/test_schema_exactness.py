@@ -11,9 +11,9 @@ import yaml
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
-from bff.admin import UserPatch
-from bff.member_models import MemberPatch
-from bff.messages import MessageIn
+from bff.admin.routes import UserPatch
+from bff.members.models import MemberPatch
+from bff.messages.routes import MessageIn
 from bff.signup.routes import SignupIn
 from contracts.openapi_bff import BFF_OPENAPI
 from shared.domain.risk_profile import RiskProfileRequest
