@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from connectors.sms import SmsTemplates
-from gateway.jobs.job import JobContext
 from shared.database import Cursor
 from shared.events import SmsRequested
+from shared.jobs.job import JobContext
 
 TEMPLATE = "appointment_reminder"
 # Members have no time zone on record yet; reminders state times in US Eastern and say so.
