@@ -10,7 +10,7 @@ lists, uploads it, and measures in the same run:
 (a) reference: `COPY ... FROM STDIN (FORMAT csv)` of the same S3 object into a
     plain staging table, then one set-based upsert into `eligibility_records`;
 (b) ours: the real gateway worker in a child process (consumer runner, relay,
-    `gateway.flows.eligibility`), from the `eligibility.file_received` outbox row to
+    `gateway.eligibility.flows`), from the `eligibility.file_received` outbox row to
     the file's `done` status: stream, check every line, COPY, report upload,
     member updates, record upserts, terminations and their events;
 
@@ -40,7 +40,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bench.results import save_results
-from gateway.flows.eligibility import EligibilityFlow, s3_store_opener
+from gateway.eligibility.flows import EligibilityFlow, s3_store_opener
 from gateway.worker import RUNNER
 from gateway.worker import create_app as create_worker
 from shared.database import create_pool, transaction
@@ -92,7 +92,7 @@ async def run_worker(database_url: str, amqp_url: str, endpoint: str) -> None:
     settings = _settings(database_url, amqp_url, endpoint)
     configure_logging(service="bench-worker", level=settings.log_level)
     flow = EligibilityFlow(settings, s3_store_opener(settings))
-    app = create_worker(settings, consumers=[flow.consumer()])
+    app = create_worker(settings, consumers=lambda _: [flow.consumer()])
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", infra.free_port())

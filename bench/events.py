@@ -83,7 +83,7 @@ async def consume_pipeline(
 ) -> None:
     pool = await _pool(database_url)
 
-    async def handle(ctx: HandlerContext) -> None:
+    async def handle(ctx: HandlerContext[Tick]) -> None:
         await ctx.cur.execute(
             "INSERT INTO bench_effects (phase, n, handled_at) VALUES (%s, %s, clock_timestamp())",
             (ctx.data.phase, ctx.data.n),
@@ -91,7 +91,7 @@ async def consume_pipeline(
 
     broker = BrokerConnection(amqp_url, name="bench-worker")
     broker.start()
-    consumer = Consumer(QUEUE, {EVENT: handle}, batch_size=batch_size)
+    consumer = Consumer(QUEUE, {Tick: handle}, batch_size=batch_size)
     runner = ConsumerRunner(pool, broker, REGISTRY, [consumer], producer="bench", prefetch=128)
     runner.start()
     await runner.wait_consuming()

@@ -15,13 +15,13 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from gateway.internal.models import (
+from gateway.accounts.models import (
     ExchangePublicToken,
     LinkedItemOut,
     LinkTokenCreated,
-    Problem,
     SyncAccepted,
 )
+from gateway.internal import Problem
 
 PATH = Path(__file__).with_name("openapi") / "gateway.yaml"
 REF = "#/components/schemas/{model}"

@@ -243,7 +243,7 @@ async def providers_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def claims_pool_context(app: web.Application) -> AsyncIterator[None]:
-    """`cleanup_ctx` of the worker: the small pool for claims (see `gateway.flows.sms`)."""
+    """`cleanup_ctx` of the worker: the small pool for claims (see `gateway.sms.flows`)."""
     settings = app[SETTINGS]
     pool = await create_pool(
         settings.database_url.get_secret_value(),

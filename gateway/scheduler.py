@@ -1,31 +1,58 @@
-"""Composition root of the scheduler role: cron-like jobs, safe with many replicas.
+"""Composition root of the scheduler role: every feature's jobs, with their schedules.
 
-Every replica runs every job's loop; `shared.jobs.runs` makes each (job, slot)
-run once across them. Health (`GET /`) adds a `jobs` check listing each job's
-schedule and last run.
+The job framework (the loop every replica runs, run rows, leases, health) is
+`shared.jobs`; this module only says which jobs the gateway runs. Retention and
+the stuck-work sweep span features, so they are declared here.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Sequence
+from datetime import timedelta
 
 from aiohttp import web
 
-from gateway.jobs.catalog import default_jobs
-from gateway.jobs.job import Job
-from gateway.jobs.runner import Scheduler
-from shared.jobs.clock import Clock, SystemClock
+from gateway import accounts, bookings, eligibility, sms
+from gateway.retention import Retention
+from gateway.stuck_work import StuckWorkSweep
+from shared.jobs.clock import Clock
+from shared.jobs.job import Job, job
+from shared.jobs.role import create_scheduler_app
+from shared.jobs.schedule import CatchUp
 from shared.settings import Settings
-from shared.web.app import create_base_app
-from shared.web.health import HEALTH_CHECKS
-from shared.web.keys import POOL, SETTINGS
 
 SERVICE_NAME = "gateway-scheduler"
 DEFAULT_PORT = 8083
 
-SCHEDULER = web.AppKey("scheduler", Scheduler)
-JOBS = web.AppKey("jobs", list[Job])
-CLOCK = web.AppKey("clock", Clock)
+sweep_stuck_work = StuckWorkSweep(
+    sms.sweep_requested, accounts.sweep_syncs, eligibility.sweep_files
+)
+
+
+def default_jobs(settings: Settings) -> list[Job]:
+    """The jobs `python -m gateway scheduler` runs."""
+    return [
+        *bookings.jobs(settings),
+        *accounts.jobs(),
+        *sms.jobs(settings),
+        job(
+            "retention",
+            Retention(settings),
+            cron="30 3 * * *",
+            timezone="UTC",
+            catch_up=CatchUp.RUN_ONCE,
+            lease=timedelta(minutes=5),
+            description="delete old outbox, inbox, webhook events, sessions and run history",
+        ),
+        job(
+            "stuck-work-sweep",
+            sweep_stuck_work,
+            cron="*/5 * * * *",
+            timezone="UTC",
+            catch_up=CatchUp.RUN_ONCE,
+            description="retry or fail SMS, syncs and eligibility files that stopped moving",
+        ),
+    ]
 
 
 def create_app(
@@ -36,29 +63,10 @@ def create_app(
     tick_seconds: float = 5.0,
 ) -> web.Application:
     """Build the scheduler: health on its port, the job loop as a background task."""
-    app = create_base_app(settings, service=SERVICE_NAME)
-    app[JOBS] = list(jobs) if jobs is not None else default_jobs(settings)
-    app[CLOCK] = clock or SystemClock()
-    app.cleanup_ctx.append(_scheduler(tick_seconds))
-    app.on_shutdown.append(_stop_scheduling)
-    return app
-
-
-def _scheduler(tick_seconds: float) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        jobs: list[Job] = app[JOBS]
-        scheduler = Scheduler(
-            app[POOL], jobs, clock=app[CLOCK], producer=SERVICE_NAME, tick_seconds=tick_seconds
-        )
-        app[SCHEDULER] = scheduler
-        app[HEALTH_CHECKS]["jobs"] = scheduler.health
-        scheduler.start()
-        yield
-        await scheduler.stop(timeout=app[SETTINGS].shutdown_timeout_seconds)
-
-    return context
-
-
-async def _stop_scheduling(app: web.Application) -> None:
-    """On SIGTERM: claim nothing more, finish (or give back) the runs in hand."""
-    await app[SCHEDULER].stop(timeout=app[SETTINGS].shutdown_timeout_seconds)
+    return create_scheduler_app(
+        settings,
+        service=SERVICE_NAME,
+        jobs=jobs if jobs is not None else default_jobs(settings),
+        clock=clock,
+        tick_seconds=tick_seconds,
+    )

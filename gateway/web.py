@@ -1,4 +1,4 @@
-"""Composition root of the gateway's web role: webhooks, the internal API and the ops page."""
+"""Composition root of the gateway web role: the features' webhooks and internal API, ops page."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from gateway import internal, webhooks
+from gateway import accounts, bookings, sms, webhooks
 from gateway.ops_page import ops_page
 from gateway.providers import providers_context
 from shared.settings import Settings
@@ -26,6 +26,6 @@ def create_app(settings: Settings) -> web.Application:
     )
     app.cleanup_ctx.append(providers_context)
     webhooks.setup(app)
-    internal.setup(app)
+    app.router.add_routes([*sms.routes(), *accounts.routes(), *bookings.routes()])
     app.router.add_get("/ops", ops_page, name="ops")
     return app

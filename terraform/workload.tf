@@ -19,7 +19,7 @@ locals {
       public       = true # behind the ALB as api.<domain>
       public_paths = ["/*"]
       # Presigns PUT URLs for rosters (the uploader writes with the bff's signature) and GET URLs
-      # for their reports (gateway/flows/eligibility.py writes `<key>.report.csv`).
+      # for their reports (gateway/eligibility/flows.py writes `<key>.report.csv`).
       s3_read     = ["*.report.csv"]
       s3_write    = ["eligibility-uploads/*"]
       sends_email = false

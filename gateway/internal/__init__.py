@@ -1,24 +1,23 @@
-"""The internal API (`/internal/v1`) the bff calls; every route needs the service token."""
+"""The internal API (`/internal/v1`) the bff calls: its prefix, its guard, its error shape.
+
+Every route needs the service token (`auth.require_service_token`); a provider
+failure answers 502 or 503 (`provider_errors`). The routes are the features'
+(today account linking, `gateway/accounts/linking.py`); `gateway/web.py` lists them.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
-
-from gateway.internal import linking
+from pydantic import BaseModel, ConfigDict
 
 PREFIX = "/internal/v1"
 
 
-def setup(app: web.Application) -> None:
-    """Add the internal routes to the gateway web app."""
-    app.router.add_post(
-        PREFIX + "/members/{member_id}/link-token", linking.create_link_token, name="link_token"
-    )
-    app.router.add_post(
-        PREFIX + "/members/{member_id}/linked-items",
-        linking.exchange_public_token,
-        name="linked_items",
-    )
-    app.router.add_post(
-        PREFIX + "/linked-items/{linked_item_id}/sync", linking.request_sync, name="sync"
-    )
+class Problem(BaseModel):
+    """RFC 9457 problem details, the shape of every error."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None

@@ -1,4 +1,10 @@
-"""Consumers: handler functions registered per event type, run exactly once per message.
+"""Consumers: handler functions registered per event class, run exactly once per message.
+
+A `Consumer` maps the data classes of the events routed to its queue (the
+pydantic models of `shared.events`) to handlers; a handler gets a
+`HandlerContext[ThatClass]`, so `ctx.data` is typed. Handlers take their
+dependencies (provider clients, pools, settings) when the consumer is built,
+never from a global or the app.
 
 For each delivery the runner validates the envelope, opens a transaction,
 records `(consumer, message id)` in the inbox (a duplicate is acked and
@@ -22,10 +28,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection, DeliveredMessage
@@ -44,14 +50,16 @@ log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-attempt"
 
+EventData = TypeVar("EventData", bound=BaseModel)
+
 
 @dataclass
-class HandlerContext:
+class HandlerContext(Generic[EventData]):
     """What a handler gets: the transaction cursor, the message, and a way to emit events."""
 
     cur: Cursor
     envelope: Envelope
-    data: Any
+    data: EventData
     registry: EventRegistry
     producer: str
 
@@ -69,12 +77,15 @@ class HandlerContext:
         return envelope
 
 
-Handler = Callable[[HandlerContext], Awaitable[None]]
+Handler = Callable[[HandlerContext[Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Consumer:
-    """A queue and the handler for each event type routed to it.
+    """A queue and the handler for each event class routed to it.
+
+    `handlers` is keyed by the event's data class (`{SmsRequested: flow.dispatch}`);
+    a message whose class has no handler here is dead-lettered.
 
     `batch_size` above 1 handles up to that many ready messages in one
     transaction (one inbox insert, one commit, one ack). Use it only for
@@ -84,7 +95,7 @@ class Consumer:
     """
 
     queue: topology.QueueSpec
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[type[BaseModel], Handler]
     batch_size: int = 1
 
     @property
@@ -93,6 +104,17 @@ class Consumer:
 
 
 Delivery = tuple[AbstractChannel, DeliveredMessage]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A delivery whose envelope and data are valid, with the handler for its class."""
+
+    channel: AbstractChannel
+    message: DeliveredMessage
+    envelope: Envelope
+    data: BaseModel
+    handler: Handler
 
 
 class ConsumerRunner:
@@ -112,6 +134,11 @@ class ConsumerRunner:
         producer: str,
         prefetch: int = 32,
     ) -> None:
+        known = {event_type.data_model for event_type in registry}
+        for consumer in consumers:
+            unknown = [cls.__name__ for cls in consumer.handlers if cls not in known]
+            if unknown:
+                raise ValueError(f"{consumer.name} handles unregistered event classes {unknown}")
         self._pool = pool
         self._broker = broker
         self._registry = registry
@@ -293,95 +320,97 @@ class ConsumerRunner:
             finally:
                 self._in_flight.discard(task)
 
+    def _parse(
+        self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
+    ) -> _Parsed:
+        """Validate the envelope and data, find the handler; InvalidMessage when either fails."""
+        envelope, data = self._registry.parse(message.body)
+        handler = consumer.handlers.get(type(data))
+        if handler is None:
+            raise InvalidMessage(f"{consumer.name} has no handler for {envelope.type}")
+        return _Parsed(channel, message, envelope, data, handler)
+
     async def _process_batch(self, consumer: Consumer, batch: list[Delivery]) -> None:
-        parsed: list[tuple[AbstractChannel, DeliveredMessage, Envelope, Any]] = []
+        parsed: list[_Parsed] = []
         for channel, message in batch:
             if channel.is_closed:
                 continue  # its delivery died with the channel; the broker redelivers it
             try:
-                envelope, data = self._registry.parse(message.body)
-                if envelope.type not in consumer.handlers:
-                    raise InvalidMessage(f"{consumer.name} has no handler for {envelope.type}")
-            except InvalidMessage:
-                await self._process(consumer, channel, message)  # dead-letters it, acks alone
-                continue
-            parsed.append((channel, message, envelope, data))
+                parsed.append(self._parse(consumer, channel, message))
+            except InvalidMessage as exc:
+                with _delivery_ids(message):
+                    await self._dead_letter(
+                        consumer, channel, message, str(exc), _attempt(message) + 1
+                    )
         if not parsed:
             return
         started = time.perf_counter()
         try:
-            outcomes = await self._handle_batch(consumer, [(e, d) for _, _, e, d in parsed])
+            outcomes = await self._handle(consumer, parsed)
         except Exception as exc:
             log.warning(
                 "batch failed, handling its messages one by one",
                 extra={"consumer": consumer.name, "error_type": type(exc).__name__},
             )
-            for channel, message, _, _ in parsed:
-                await self._process(consumer, channel, message)
+            for item in parsed:
+                await self._process(consumer, item.channel, item.message)
             return
         last_tags: dict[int, tuple[AbstractChannel, int]] = {}
-        for channel, message, _, _ in parsed:
-            assert message.delivery_tag is not None
-            last_tags[id(channel)] = (channel, message.delivery_tag)
+        for item in parsed:
+            assert item.message.delivery_tag is not None
+            last_tags[id(item.channel)] = (item.channel, item.message.delivery_tag)
         for channel, tag in last_tags.values():
             await _ack_tag(channel, tag, multiple=True)  # one ack for the whole batch
         self.handled_total += len(parsed)
-        duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        for (_, _, envelope, _), outcome in zip(parsed, outcomes, strict=True):
-            with bound_ids(request_id=str(envelope.id), correlation_id=envelope.correlation_id):
-                log.info(
-                    "message handled",
-                    extra={
-                        "consumer": consumer.name,
-                        "event_type": envelope.type,
-                        "message_id": str(envelope.id),
-                        "outcome": outcome,
-                        "batch": len(parsed),
-                        "duration_ms": duration_ms,
-                    },
-                )
+        duration_ms = _since(started)
+        for item, outcome in zip(parsed, outcomes, strict=True):
+            with bound_ids(
+                request_id=str(item.envelope.id), correlation_id=item.envelope.correlation_id
+            ):
+                _log_handled(consumer, item.envelope, outcome, duration_ms, batch=len(parsed))
 
-    async def _handle_batch(
-        self, consumer: Consumer, items: list[tuple[Envelope, Any]]
-    ) -> list[str]:
-        async with transaction(self._pool) as cur:
-            await cur.execute(
-                "INSERT INTO inbox (consumer, message_id)"
-                " SELECT %s, unnest(%s::uuid[]) ON CONFLICT DO NOTHING RETURNING message_id::text",
-                (consumer.name, [str(envelope.id) for envelope, _ in items]),
-            )
+    async def _handle(self, consumer: Consumer, items: list[_Parsed]) -> list[str]:
+        """One transaction: record every message in the inbox, run the handlers of new ones.
+
+        The inbox rows of the whole batch go in one multi-row INSERT sent with BEGIN; a
+        message already recorded (or a second copy within the batch) is a duplicate and
+        its handler does not run.
+        """
+        record_inbox = (
+            "INSERT INTO inbox (consumer, message_id)"
+            " SELECT %s, unnest(%s::uuid[]) ON CONFLICT DO NOTHING RETURNING message_id::text",
+            (consumer.name, [str(item.envelope.id) for item in items]),
+        )
+        async with transaction(self._pool, first=record_inbox) as cur:
             fresh = {row[0] for row in await cur.fetchall()}
             outcomes = []
-            for envelope, data in items:
-                message_id = str(envelope.id)
+            for item in items:
+                message_id = str(item.envelope.id)
                 if message_id not in fresh:
                     outcomes.append("duplicate")
                     continue
                 fresh.discard(message_id)  # a second copy in the same batch is a duplicate
-                context = HandlerContext(cur, envelope, data, self._registry, self._producer)
-                with bound_ids(request_id=message_id, correlation_id=envelope.correlation_id):
-                    await consumer.handlers[envelope.type](context)
+                context = HandlerContext(
+                    cur, item.envelope, item.data, self._registry, self._producer
+                )
+                with bound_ids(request_id=message_id, correlation_id=item.envelope.correlation_id):
+                    await item.handler(context)
                 outcomes.append("handled")
         return outcomes
 
     async def _process(
         self, consumer: Consumer, channel: AbstractChannel, message: DeliveredMessage
     ) -> None:
-        headers = message.header.properties.headers or {}
-        attempt = _int_header(headers.get(ATTEMPT_HEADER))
-        correlation_id = message.header.properties.correlation_id
-        message_id = message.header.properties.message_id
-        with bound_ids(request_id=message_id, correlation_id=correlation_id):
+        attempt = _attempt(message)
+        with _delivery_ids(message):
             try:
-                envelope, data = self._registry.parse(message.body)
-                if envelope.type not in consumer.handlers:
-                    raise InvalidMessage(f"{consumer.name} has no handler for {envelope.type}")
+                item = self._parse(consumer, channel, message)
             except InvalidMessage as exc:
                 await self._dead_letter(consumer, channel, message, str(exc), attempt + 1)
                 return
             started = time.perf_counter()
             try:
-                outcome = await self._handle(consumer, envelope, data)
+                (outcome,) = await self._handle(consumer, [item])
             except PermanentFailure as exc:
                 await self._dead_letter(
                     consumer, channel, message, f"{type(exc).__name__}: {exc}", attempt + 1
@@ -395,29 +424,7 @@ class ConsumerRunner:
                 return
             await _ack(channel, message)
             self.handled_total += 1
-            log.info(
-                "message handled",
-                extra={
-                    "consumer": consumer.name,
-                    "event_type": envelope.type,
-                    "message_id": str(envelope.id),
-                    "outcome": outcome,
-                    "attempt": attempt,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
-
-    async def _handle(self, consumer: Consumer, envelope: Envelope, data: Any) -> str:
-        record_inbox = (
-            "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-            (consumer.name, str(envelope.id)),
-        )
-        async with transaction(self._pool, first=record_inbox) as cur:
-            if cur.rowcount == 0:
-                return "duplicate"
-            context = HandlerContext(cur, envelope, data, self._registry, self._producer)
-            await consumer.handlers[envelope.type](context)
-        return "handled"
+            _log_handled(consumer, item.envelope, outcome, _since(started), attempt=attempt)
 
     async def _retry_or_dead_letter(
         self,
@@ -541,6 +548,41 @@ async def _ack_tag(channel: AbstractChannel, tag: int, *, multiple: bool = False
             "ack failed, the channel closed; the broker redelivers and the inbox skips it",
             extra={"error_type": type(exc).__name__, "delivery_tag": tag},
         )
+
+
+def _log_handled(
+    consumer: Consumer, envelope: Envelope, outcome: str, duration_ms: float, **fields: int
+) -> None:
+    """The one line per message handled (or skipped as a duplicate)."""
+    log.info(
+        "message handled",
+        extra={
+            "consumer": consumer.name,
+            "event_type": envelope.type,
+            "message_id": str(envelope.id),
+            "outcome": outcome,
+            **fields,
+            "duration_ms": duration_ms,
+        },
+    )
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+@contextlib.contextmanager
+def _delivery_ids(message: DeliveredMessage) -> Iterator[None]:
+    """Log lines about a delivery carry its message and correlation ids (from its headers)."""
+    properties = message.header.properties
+    with bound_ids(request_id=properties.message_id, correlation_id=properties.correlation_id):
+        yield
+
+
+def _attempt(message: DeliveredMessage) -> int:
+    """How many times the message was retried before (the retry tiers count it)."""
+    headers = message.header.properties.headers or {}
+    return _int_header(headers.get(ATTEMPT_HEADER))
 
 
 def _int_header(value: object) -> int:

@@ -57,7 +57,7 @@ class EffectHarness:
                 " correlation_id text)"
             )
 
-    async def handle(self, ctx: HandlerContext) -> None:
+    async def handle(self, ctx: HandlerContext[Bump]) -> None:
         n = ctx.data.n
         self.started.append(n)
         if self.handler_delay:
@@ -78,7 +78,7 @@ class EffectHarness:
         self.finished.append(n)
 
     def consumer(self, batch_size: int = 1) -> Consumer:
-        return Consumer(self.queue, {self.event_name: self.handle}, batch_size=batch_size)
+        return Consumer(self.queue, {Bump: self.handle}, batch_size=batch_size)
 
     def envelope(self, n: int, correlation_id: str = "corr-test") -> Envelope:
         return self.registry.build(

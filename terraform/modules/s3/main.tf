@@ -96,7 +96,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "files" {
 
   # The bff presigns uploads under eligibility-uploads/<employer>/<uuid>.csv (bff/employers/routes.py)
   # and the worker writes each roster's report next to it as <key>.report.csv
-  # (gateway/flows/eligibility.py), so one prefix holds both. Lifecycle filters cannot match a
+  # (gateway/eligibility/flows.py), so one prefix holds both. Lifecycle filters cannot match a
   # suffix: a roster submitted under another key of the bucket (and its report) is kept until
   # deleted by hand.
   rule {

@@ -1,9 +1,11 @@
 import asyncio
 
+import aiormq
 import pytest
+from aiormq import spec
 
 from shared.database import transaction
-from shared.messaging import outbox
+from shared.messaging import dead_letters, outbox, topology
 from tests.support.polling import eventually
 
 
@@ -110,3 +112,35 @@ async def test_a_failing_message_in_a_batch_does_not_hold_back_the_others(harnes
 
     await _wait_for_effects(harness, 9)
     assert await harness.effects() == (9, 9)
+
+
+async def test_duplicates_in_a_batch_are_skipped_and_acked(harness, pool, run_amqp_url):
+    runner = await harness.runner(prefetch=20, batch_size=10)
+    twice, once, seen = harness.envelope(1), harness.envelope(2), harness.envelope(3)
+    async with transaction(pool) as cur:  # `seen` was handled before: its inbox row exists
+        await cur.execute(
+            "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s)",
+            (harness.queue.name, str(seen.id)),
+        )
+    connection = await aiormq.connect(run_amqp_url)
+    try:
+        channel = await connection.channel()
+        await runner.pause(harness.queue.name)  # all four are ready together: one batch
+        for envelope in (twice, once, twice, seen):
+            await channel.basic_publish(
+                envelope.to_json().encode(),
+                exchange=topology.EVENTS_EXCHANGE,
+                routing_key=harness.event_name,
+                properties=spec.Basic.Properties(delivery_mode=2, message_id=str(envelope.id)),
+            )
+        await runner.resume(harness.queue.name)
+
+        await _wait_for_effects(harness, 2)
+        await runner.stop(timeout=5)  # anything left unacked would be ready again now
+        assert await harness.effects() == (2, 2)
+        assert sorted(harness.finished) == [1, 2]
+        declared = await channel.queue_declare(harness.queue.name, passive=True)
+        assert declared.message_count == 0
+        assert await dead_letters.depth(channel, harness.queue.dead_letter_queue) == 0
+    finally:
+        await connection.close()

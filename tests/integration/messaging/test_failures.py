@@ -2,9 +2,12 @@ import asyncio
 import json
 
 import aiormq
+import pytest
 from aiormq import spec
+from pydantic import BaseModel
 
 from shared.messaging import dead_letters, topology
+from shared.messaging.consumer import Consumer, ConsumerRunner
 from tests.support import infra
 from tests.support.polling import eventually
 
@@ -141,3 +144,16 @@ async def test_a_paused_queue_stays_paused_across_a_reconnect_and_loses_nothing(
     await runner.resume(harness.queue.name)
     await _effects_reach(harness, 20)
     assert await harness.effects() == (20, 20)
+
+
+async def test_a_handler_for_an_event_class_the_registry_does_not_know_is_refused_at_start(
+    harness,
+):
+    class Unregistered(BaseModel):
+        n: int
+
+    consumer = Consumer(harness.queue, {Unregistered: harness.handle})
+    with pytest.raises(ValueError, match="Unregistered"):
+        ConsumerRunner(
+            harness.pool, await harness.broker(), harness.registry, [consumer], producer="tests"
+        )

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.jobs.job import Job
-from gateway.jobs.runner import Scheduler
 from shared.database import create_pool
 from shared.jobs.clock import ManualClock
+from shared.jobs.job import Job
+from shared.jobs.runner import Scheduler
 from shared.settings import Settings
 
 MakeReplica = Callable[[Sequence[Job], ManualClock, str], Awaitable[Scheduler]]

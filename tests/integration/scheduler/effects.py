@@ -7,9 +7,9 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
-from gateway.jobs.job import Job, JobContext, job
 from shared.database import Pool, transaction
 from shared.events import AccountsSyncRequested
+from shared.jobs.job import Job, JobContext, job
 from shared.jobs.schedule import CatchUp
 
 _TABLE = (

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.jobs.job import JobContext, job
 from shared.jobs import runs
+from shared.jobs.job import JobContext, job
 from shared.jobs.schedule import CatchUp
 from tests.integration.scheduler.conftest import START
 from tests.integration.scheduler.effects import (

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from gateway.jobs.job import job
-from gateway.jobs.retention import Retention
+from gateway.retention import Retention
 from shared.database import transaction
 from shared.jobs import runs
 from shared.jobs.clock import ManualClock
+from shared.jobs.job import job
 from shared.jobs.schedule import CatchUp
 from tests.integration.scheduler import builders
 from tests.support.infra import unique_name

@@ -8,13 +8,13 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from gateway.jobs import nightly_sync
-from gateway.jobs.job import Job, job
-from gateway.jobs.nightly_sync import nightly_balance_refresh
-from gateway.jobs.retention import Retention
+from gateway.accounts import nightly_sync
+from gateway.accounts.nightly_sync import nightly_balance_refresh
+from gateway.retention import Retention
 from shared.database import transaction
 from shared.jobs import runs
 from shared.jobs.clock import ManualClock
+from shared.jobs.job import Job, job
 from shared.jobs.schedule import CatchUp
 from tests.integration.scheduler import builders
 from tests.support.infra import unique_name

@@ -13,11 +13,11 @@ import pytest
 
 from connectors.errors import SmsGateError
 from connectors.sms import open_sms_client
-from gateway.jobs.job import job
-from gateway.jobs.reminders import AppointmentReminders
+from gateway.bookings.reminders import AppointmentReminders
 from gateway.providers import sms_config
 from shared.database import Pool, transaction
 from shared.jobs import runs
+from shared.jobs.job import job
 from shared.jobs.schedule import CatchUp
 from shared.settings import AppEnv
 from tests.integration.scheduler import builders

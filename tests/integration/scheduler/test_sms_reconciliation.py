@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.sms import open_sms_client
-from gateway.jobs.job import job
-from gateway.jobs.sms_reconciliation import SmsReconciliation
 from gateway.providers import sms_config
+from gateway.sms.reconciliation import SmsReconciliation
 from shared.database import Pool, transaction
 from shared.jobs.clock import ManualClock
+from shared.jobs.job import job
 from shared.jobs.schedule import CatchUp
 from tests.integration.scheduler import builders
 from tests.support.infra import unique_name

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from connectors.bookings import open_scheduling_client
 from connectors.simulator.calendly import CALENDLY
-from gateway.jobs.job import job
-from gateway.jobs.subscriptions import SubscriptionCheck
+from gateway.bookings.subscriptions import SubscriptionCheck
 from gateway.providers import scheduling_config
 from shared.jobs import runs
 from shared.jobs.clock import ManualClock
+from shared.jobs.job import job
 from shared.jobs.schedule import CatchUp
 from tests.support.infra import unique_name
 from tests.support.simulator import running_simulator

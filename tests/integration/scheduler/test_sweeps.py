@@ -6,11 +6,11 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from gateway.jobs.job import job
-from gateway.jobs.sweeps import sweep_stuck_work
+from gateway.scheduler import sweep_stuck_work
 from shared import switches
 from shared.database import transaction
 from shared.jobs.clock import ManualClock
+from shared.jobs.job import job
 from shared.jobs.schedule import CatchUp
 from tests.integration.scheduler import builders
 from tests.support.infra import unique_name

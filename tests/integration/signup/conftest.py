@@ -15,8 +15,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bff.app import create_app as create_bff
 from bff.web.limits import Limits
-from gateway.flows import email as email_flow
-from gateway.worker import CONSUMERS, RUNNER
+from gateway import email
+from gateway.providers import CLAIMS_POOL, PROVIDERS
+from gateway.worker import RUNNER
 from gateway.worker import create_app as create_worker
 from shared.settings import Settings
 from tests.support.moto_server import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer, moto_server
@@ -56,8 +57,10 @@ async def bff(aiohttp_client: Any, email_settings: Settings) -> TestClient:
 
 async def start_worker(settings: Settings) -> TestServer:
     """A gateway worker running only the email consumer."""
-    app = create_worker(settings, consumers=[])
-    app[CONSUMERS] = email_flow.consumers(app)
+    app = create_worker(
+        settings,
+        consumers=lambda worker: email.consumers(worker[PROVIDERS].email, worker[CLAIMS_POOL]),
+    )
     server = TestServer(app)
     await server.start_server()
     await app[RUNNER].wait_consuming()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.flows.eligibility_staging import _text
+from gateway.eligibility.staging import _text
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from connectors.sms import MessageStatus
 from gateway.repositories.sms_messages import RANK
-from gateway.webhooks.twilio import STATUS_MAP
+from gateway.sms.webhook import STATUS_MAP
 
 
 def test_every_mapped_status_is_one_our_rows_know_or_queued():

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway.jobs.nightly_sync import MAX_PER_RUN, SLOTS_PER_NIGHT, share, slots_left, window_start
+from gateway.accounts.nightly_sync import (
+    MAX_PER_RUN,
+    SLOTS_PER_NIGHT,
+    share,
+    slots_left,
+    window_start,
+)
 
 
 def test_the_window_opens_at_one_in_the_morning_new_york_time():

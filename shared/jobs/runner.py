@@ -23,10 +23,10 @@ from typing import Any
 
 import sentry_sdk
 
-from gateway.jobs.job import Job, JobContext
 from shared.database import Pool, transaction
 from shared.jobs import runs
 from shared.jobs.clock import Clock
+from shared.jobs.job import Job, JobContext
 from shared.jobs.runs import Claim, LeaseLost
 from shared.tasks import cancel_and_wait
 

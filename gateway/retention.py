@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gateway.jobs.job import JobContext
 from shared.jobs import runs
+from shared.jobs.job import JobContext
 from shared.messaging.retention import delete_expired
 from shared.settings import Settings
 

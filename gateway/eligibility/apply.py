@@ -138,7 +138,7 @@ def exceeds_guard(*, active: int, leaving: int, ratio: float) -> bool:
     return leaving > 0 and leaving > active * ratio
 
 
-async def terminate_leavers(ctx: HandlerContext, file: StagedFile, *, now: datetime) -> int:
+async def terminate_leavers(ctx: HandlerContext[Any], file: StagedFile, *, now: datetime) -> int:
     """End the access of active members the file does not list, with a `member.terminated` each.
 
     Also removes this employer's eligibility records the file no longer lists: an

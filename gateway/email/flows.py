@@ -1,7 +1,7 @@
 """Email flow: send a queued `email_messages` row once through the email provider (SES).
 
 Mirrors the SMS flow. Before calling the provider the row moves
-`requested -> sending` in its own committed transaction (`CLAIMS_POOL`); a
+`requested -> sending` in its own committed transaction (`claims_pool`); a
 redelivered or repeated `email.requested` that finds the row past `requested`
 sends nothing (and the consumer's inbox row already makes a redelivered
 envelope a no-op). After the call:
@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from functools import partial
 
-from aiohttp import web
-
-from connectors.email import OutgoingEmail
+from connectors.email import EmailSender, OutgoingEmail
 from connectors.errors import ConnectorError, EmailGateError, PermanentError, TransientError
-from gateway.providers import CLAIMS_POOL, PROVIDERS
-from shared.database import transaction
+from shared.database import Pool, transaction
 from shared.email import messages
 from shared.events import EmailRequested
 from shared.messaging import topology
@@ -44,11 +42,18 @@ QUEUE = topology.queue_by_name("gateway.email")
 SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"
 
 
-async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
+@dataclass(frozen=True)
+class EmailDispatch:
+    """The dispatch handler's dependencies: the sender and the claims pool."""
+
+    sender: EmailSender
+    claims_pool: Pool
+
+
+async def dispatch(flow: EmailDispatch, ctx: HandlerContext[EmailRequested]) -> None:
     """`email.requested`: send the message once through the email provider."""
-    data: EmailRequested = ctx.data
-    message_id = data.message_id
-    async with transaction(app[CLAIMS_POOL]) as claim_cur:
+    message_id = ctx.data.message_id
+    async with transaction(flow.claims_pool) as claim_cur:
         claimed = await messages.claim(claim_cur, message_id)
     if claimed is None:
         status = await messages.status_of(ctx.cur, message_id)
@@ -63,7 +68,7 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         html_body=claimed.html_body,
     )
     try:
-        sent = await app[PROVIDERS].email.send(email)
+        sent = await flow.sender.send(email)
     except EmailGateError:
         await messages.finish(ctx.cur, message_id, "not_dispatched", error_code="environment_gate")
         log.warning("email not dispatched: this environment may not send real email")
@@ -78,19 +83,20 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
             await messages.mark_outcome_unknown(ctx.cur, message_id, SEND_OUTCOME_UNKNOWN)
             log.warning("email send outcome unknown, not retrying", extra={"code": exc.code})
             return
-        await _release(app, message_id)
+        await _release(flow.claims_pool, message_id)
         raise
     except ConnectorError:
-        await _release(app, message_id)  # CircuitOpen: nothing was sent
+        await _release(flow.claims_pool, message_id)  # CircuitOpen: nothing was sent
         raise
     await messages.finish(ctx.cur, message_id, "sent", provider_message_id=sent.message_id)
 
 
-async def _release(app: web.Application, message_id: uuid.UUID) -> None:
-    async with transaction(app[CLAIMS_POOL]) as cur:
+async def _release(claims_pool: Pool, message_id: uuid.UUID) -> None:
+    async with transaction(claims_pool) as cur:
         await messages.release(cur, message_id)
 
 
-def consumers(app: web.Application) -> list[Consumer]:
+def consumers(sender: EmailSender, claims_pool: Pool) -> list[Consumer]:
     """The email consumer: calls the provider one message at a time."""
-    return [Consumer(QUEUE, {"email.requested": partial(dispatch, app)}, batch_size=1)]
+    flow = EmailDispatch(sender, claims_pool)
+    return [Consumer(QUEUE, {EmailRequested: partial(dispatch, flow)}, batch_size=1)]

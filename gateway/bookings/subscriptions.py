@@ -23,8 +23,8 @@ from connectors.bookings import (
     SubscriptionScope,
     WebhookSubscription,
 )
-from gateway.jobs.job import JobContext
 from gateway.providers import CALENDLY_WEBHOOK_PATH, public_url
+from shared.jobs.job import JobContext
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Scheduling flow: bookings and cancellations made in the scheduling provider.
+"""Bookings flow: bookings and cancellations made in the scheduling provider.
 
 The webhook stored the verified body; this handler reads it back, finds the
 member by the invitee's email and the advisor by the event host's email
@@ -36,9 +36,9 @@ def host_emails(raw: dict[str, Any]) -> list[str]:
     ]
 
 
-async def apply_invitee(ctx: HandlerContext) -> None:
+async def apply_invitee(ctx: HandlerContext[SchedulingInviteeReported]) -> None:
     """`scheduling.invitee_reported`: create or cancel the matching appointment."""
-    data: SchedulingInviteeReported = ctx.data
+    data = ctx.data
     await ctx.cur.execute(
         "SELECT payload FROM webhook_events WHERE id = %s", (data.webhook_event_id,)
     )
@@ -77,4 +77,4 @@ async def apply_invitee(ctx: HandlerContext) -> None:
 
 def consumers() -> list[Consumer]:
     """The scheduling consumer: database work only, so it may take messages in batches."""
-    return [Consumer(QUEUE, {"scheduling.invitee_reported": apply_invitee}, batch_size=16)]
+    return [Consumer(QUEUE, {SchedulingInviteeReported: apply_invitee}, batch_size=16)]

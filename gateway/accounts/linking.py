@@ -9,14 +9,14 @@ from aiohttp import web
 
 from connectors.aggregation import Account
 from connectors.errors import ConnectorError, PermanentError
-from gateway.internal.auth import require_service_token
-from gateway.internal.models import (
+from gateway.accounts.models import (
     AccountOut,
     ExchangePublicToken,
     LinkedItemOut,
     LinkTokenCreated,
     SyncAccepted,
 )
+from gateway.internal.auth import require_service_token
 from gateway.internal.provider_errors import provider_problem
 from gateway.providers import PROVIDERS
 from gateway.repositories import linked_items

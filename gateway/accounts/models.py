@@ -1,4 +1,4 @@
-"""Request and response bodies of the internal API (`/internal/v1`), the bff's contract.
+"""Request and response bodies of the account-linking internal API, the bff's contract.
 
 `contracts/openapi/gateway.yaml` is generated from these models
 (`python -m contracts.openapi_gateway`); a contract test fails when they drift.
@@ -64,14 +64,3 @@ class SyncAccepted(_Body):
 
     linked_item_id: UUID
     sync_status: SyncStatus
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, the shape of every error."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None

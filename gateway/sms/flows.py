@@ -20,14 +20,14 @@ sends nothing. After the call:
   not retry. The row stays `sending` with `error_code = send_outcome_unknown`:
   if the message went out, its status callbacks (which carry our message id
   in the callback URL) move it on; if not, reconciliation
-  (`gateway.jobs.sms_reconciliation`) asks the provider.
+  (`gateway.sms.reconciliation`) asks the provider.
 
 A handler is cancelled only when the worker stops past its shutdown timeout.
 If the request had not begun to go out (`RequestProgress.written` false) the
 claim is released, so the redelivery sends it; otherwise the row stays
 `sending` with `send_outcome_unknown` for reconciliation.
 
-Claims commit through their own small pool (`CLAIMS_POOL`): the handler
+Claims commit through their own small pool (`claims_pool`): the handler
 already holds a connection of the main pool for its transaction, so taking a
 second one from the same pool could starve it when many handlers run at once.
 
@@ -39,9 +39,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import dataclass
 from functools import partial
-
-from aiohttp import web
 
 from connectors.errors import (
     ConnectorError,
@@ -51,14 +50,13 @@ from connectors.errors import (
     UnexpectedResponse,
 )
 from connectors.http import RequestProgress
-from gateway.providers import CLAIMS_POOL, PROVIDERS, TWILIO_WEBHOOK_PATH, public_url
+from connectors.sms import SmsSender
 from gateway.repositories import sms_messages
-from shared.database import transaction
+from shared.database import Pool, transaction
 from shared.events import SmsRequested, SmsStatusChanged
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
 from shared.messaging.errors import Deferred, PermanentFailure
-from shared.web.keys import SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +65,24 @@ STATUS_QUEUE = topology.queue_by_name("gateway.sms_status")
 SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"
 
 
-def status_callback_url(app: web.Application, message_id: uuid.UUID) -> str:
-    """Where the provider reports this message's statuses (our id rides in the query)."""
-    return f"{public_url(app[SETTINGS], TWILIO_WEBHOOK_PATH)}?message_id={message_id}"
+@dataclass(frozen=True)
+class SmsDispatch:
+    """The dispatch handler's dependencies: the sender, the claims pool, the callback URL."""
+
+    sender: SmsSender
+    claims_pool: Pool
+    # Our public Twilio webhook (`gateway.providers.public_url`); the message id rides in it.
+    status_webhook_url: str
+
+    def status_callback_url(self, message_id: uuid.UUID) -> str:
+        """Where the provider reports this message's statuses (our id rides in the query)."""
+        return f"{self.status_webhook_url}?message_id={message_id}"
 
 
-async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
+async def dispatch(flow: SmsDispatch, ctx: HandlerContext[SmsRequested]) -> None:
     """`sms.requested`: send the message once through the SMS provider."""
-    data: SmsRequested = ctx.data
-    message_id = data.message_id
-    async with transaction(app[CLAIMS_POOL]) as claim_cur:
+    message_id = ctx.data.message_id
+    async with transaction(flow.claims_pool) as claim_cur:
         claimed = await sms_messages.claim(claim_cur, message_id)
     if claimed is None:
         status = await sms_messages.status_of(ctx.cur, message_id)
@@ -90,15 +96,15 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         return
     progress = RequestProgress()
     try:
-        sent = await app[PROVIDERS].sms.send(
+        sent = await flow.sender.send(
             claimed.phone_e164,
             claimed.body,
-            status_callback_url=status_callback_url(app, message_id),
+            status_callback_url=flow.status_callback_url(message_id),
             progress=progress,
         )
     except asyncio.CancelledError:
         # Shutdown past its timeout; this handler's own transaction is rolled back.
-        await asyncio.shield(_after_cancel(app, message_id, written=progress.written))
+        await asyncio.shield(_after_cancel(flow.claims_pool, message_id, written=progress.written))
         raise
     except UnexpectedResponse as exc:
         # A 2xx we cannot read: the provider accepted the message, so it is not "failed";
@@ -113,7 +119,7 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
         log.warning("sms refused", extra={"error_type": type(exc).__name__, "code": exc.code})
         return
     except RateLimited as exc:
-        await _release(app, message_id)
+        await _release(flow.claims_pool, message_id)
         if exc.status is None:  # our own limiter: nothing was sent, wait for a slot
             raise Deferred(exc.retry_after or 1.0, "sender rate limit") from None
         raise
@@ -122,10 +128,10 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
             await sms_messages.mark_outcome_unknown(ctx.cur, message_id, SEND_OUTCOME_UNKNOWN)
             log.warning("sms send outcome unknown, not retrying", extra={"code": exc.code})
             return
-        await _release(app, message_id)
+        await _release(flow.claims_pool, message_id)
         raise
     except ConnectorError:
-        await _release(app, message_id)  # CircuitOpen: nothing was sent
+        await _release(flow.claims_pool, message_id)  # CircuitOpen: nothing was sent
         raise
     if sent.status.value == "failed":
         error = str(sent.error_code) if sent.error_code else "failed"
@@ -136,14 +142,14 @@ async def dispatch(app: web.Application, ctx: HandlerContext) -> None:
     await sms_messages.advance(ctx.cur, message_id, "sent", provider_message_id=sent.sid)
 
 
-async def _release(app: web.Application, message_id: uuid.UUID) -> None:
-    async with transaction(app[CLAIMS_POOL]) as cur:
+async def _release(claims_pool: Pool, message_id: uuid.UUID) -> None:
+    async with transaction(claims_pool) as cur:
         await sms_messages.release(cur, message_id)
 
 
-async def _after_cancel(app: web.Application, message_id: uuid.UUID, *, written: bool) -> None:
+async def _after_cancel(claims_pool: Pool, message_id: uuid.UUID, *, written: bool) -> None:
     """Leave a cancelled send where the next delivery (or reconciliation) can take it on."""
-    async with transaction(app[CLAIMS_POOL]) as cur:
+    async with transaction(claims_pool) as cur:
         if written:
             await sms_messages.mark_outcome_unknown(cur, message_id, SEND_OUTCOME_UNKNOWN)
         else:
@@ -154,9 +160,9 @@ async def _after_cancel(app: web.Application, message_id: uuid.UUID, *, written:
     )
 
 
-async def apply_status(ctx: HandlerContext) -> None:
+async def apply_status(ctx: HandlerContext[SmsStatusChanged]) -> None:
     """`sms.status_changed`: move the message forward (never back) to the reported status."""
-    data: SmsStatusChanged = ctx.data
+    data = ctx.data
     if data.status == "queued":
         return  # the provider accepted it: our row already says sending or sent
     await sms_messages.advance(
@@ -168,9 +174,10 @@ async def apply_status(ctx: HandlerContext) -> None:
     )
 
 
-def consumers(app: web.Application) -> list[Consumer]:
+def consumers(sender: SmsSender, claims_pool: Pool, *, status_webhook_url: str) -> list[Consumer]:
     """The SMS consumers: dispatch calls the provider (one at a time), status is DB-only."""
+    flow = SmsDispatch(sender, claims_pool, status_webhook_url)
     return [
-        Consumer(DISPATCH_QUEUE, {"sms.requested": partial(dispatch, app)}, batch_size=1),
-        Consumer(STATUS_QUEUE, {"sms.status_changed": apply_status}, batch_size=32),
+        Consumer(DISPATCH_QUEUE, {SmsRequested: partial(dispatch, flow)}, batch_size=1),
+        Consumer(STATUS_QUEUE, {SmsStatusChanged: apply_status}, batch_size=32),
     ]

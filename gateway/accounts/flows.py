@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
-from aiohttp import web
+from pydantic import BaseModel
 
-from connectors.aggregation import TokenDecryptionError
+from connectors.aggregation import AccessTokenCipher, PlaidClient, TokenDecryptionError
 from connectors.errors import PermanentError
-from gateway.providers import PROVIDERS
 from gateway.repositories import linked_items
 from shared.events.accounts import (
     AccountsItemStatusReported,
@@ -48,9 +49,17 @@ RELINK_ERROR_CODES = frozenset(
 )
 
 
-async def sync(app: web.Application, ctx: HandlerContext) -> None:
+@dataclass(frozen=True)
+class AccountsSync:
+    """The sync handler's dependencies: the aggregator and the access-token cipher."""
+
+    aggregation: PlaidClient
+    cipher: AccessTokenCipher
+
+
+async def sync(flow: AccountsSync, ctx: HandlerContext[AccountsSyncRequested]) -> None:
     """`accounts.sync_requested`: refresh balances and transactions, emit `accounts.synced`."""
-    data: AccountsSyncRequested = ctx.data
+    data = ctx.data
     item = await linked_items.get_item(ctx.cur, data.linked_item_id)
     if item is None:
         raise PermanentFailure(f"no linked item {data.linked_item_id}")
@@ -58,17 +67,14 @@ async def sync(app: web.Application, ctx: HandlerContext) -> None:
         await linked_items.fail_sync(ctx.cur, item.id, item.status)
         log.info("sync skipped: login not active", extra={"status": item.status})
         return
-    providers = app[PROVIDERS]
     try:
-        access_token = providers.cipher.decrypt(item.access_token_encrypted)
+        access_token = flow.cipher.decrypt(item.access_token_encrypted)
     except TokenDecryptionError:
         await linked_items.fail_sync(ctx.cur, item.id, "token_undecryptable")
         raise PermanentFailure("stored access token cannot be decrypted") from None
     try:
-        accounts = await providers.aggregation.get_balances(access_token)
-        result = await providers.aggregation.sync_transactions(
-            access_token, item.transactions_cursor
-        )
+        accounts = await flow.aggregation.get_balances(access_token)
+        result = await flow.aggregation.sync_transactions(access_token, item.transactions_cursor)
     except PermanentError as exc:
         code = exc.code or type(exc).__name__
         await linked_items.fail_sync(ctx.cur, item.id, code)
@@ -96,16 +102,16 @@ async def sync(app: web.Application, ctx: HandlerContext) -> None:
     )
 
 
-async def item_status(ctx: HandlerContext) -> None:
+async def item_status(ctx: HandlerContext[AccountsItemStatusReported]) -> None:
     """`accounts.item_status_reported`: flag (or clear) the login's need to be re-linked."""
-    data: AccountsItemStatusReported = ctx.data
+    data = ctx.data
     if data.webhook_code == "LOGIN_REPAIRED":
         await linked_items.mark_repaired(ctx.cur, data.linked_item_id)
         return
     await _needs_relink(ctx, data.linked_item_id, data.error_code or data.webhook_code)
 
 
-async def _needs_relink(ctx: HandlerContext, linked_item_id: uuid.UUID, reason: str) -> None:
+async def _needs_relink(ctx: HandlerContext[Any], linked_item_id: uuid.UUID, reason: str) -> None:
     member_id = await linked_items.mark_needs_relink(ctx.cur, linked_item_id, reason)
     if member_id is not None:
         await ctx.emit(
@@ -116,10 +122,10 @@ async def _needs_relink(ctx: HandlerContext, linked_item_id: uuid.UUID, reason: 
         )
 
 
-def consumers(app: web.Application) -> list[Consumer]:
+def consumers(aggregation: PlaidClient, cipher: AccessTokenCipher) -> list[Consumer]:
     """The accounts consumer; it calls the aggregator, so one message at a time."""
-    handlers: dict[str, Handler] = {
-        "accounts.sync_requested": partial(sync, app),
-        "accounts.item_status_reported": item_status,
+    handlers: dict[type[BaseModel], Handler] = {
+        AccountsSyncRequested: partial(sync, AccountsSync(aggregation, cipher)),
+        AccountsItemStatusReported: item_status,
     }
     return [Consumer(QUEUE, handlers, batch_size=1)]

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gateway.jobs.job import JobContext
 from shared.database import Cursor
 from shared.events import SmsRequested
+from shared.jobs.job import JobContext
 from shared.sms import SmsTemplates
 
 TEMPLATE = "appointment_reminder"

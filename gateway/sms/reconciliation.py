@@ -40,10 +40,10 @@ from datetime import datetime, timedelta
 
 from connectors.errors import ConnectorError
 from connectors.sms import ListedMessage, SmsLedger
-from gateway.jobs.job import JobContext
 from gateway.repositories import sms_messages
 from shared.database import Cursor
 from shared.events import SmsRequested
+from shared.jobs.job import JobContext
 from shared.settings import Settings
 from shared.switches import read_states
 
@@ -54,7 +54,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 MAX_RESENDS = 3
 BATCH = 100
 RESEND_KIND = "sms.resend"
-SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"  # what the SMS flow marks (gateway.flows.sms)
+SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"  # what the SMS flow marks (gateway.sms.flows)
 
 # The provider's statuses as ours (ours only move forward; see sms_messages.RANK).
 ADOPTED_STATUS = {

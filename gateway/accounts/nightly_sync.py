@@ -24,9 +24,9 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gateway.jobs.job import JobContext
 from shared.database import Cursor
 from shared.events import AccountsSyncRequested
+from shared.jobs.job import JobContext
 
 TIME_ZONE = "America/New_York"
 WINDOW_START_HOUR = 1

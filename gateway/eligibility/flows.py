@@ -31,8 +31,6 @@ from contextlib import AbstractAsyncContextManager, aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from aiohttp import web
-
 from connectors.errors import AuthenticationError, PermanentError
 from connectors.storage import (
     FileStore,
@@ -42,15 +40,14 @@ from connectors.storage import (
     S3FileStore,
     StorageConfig,
 )
-from gateway.flows import eligibility_apply as apply
-from gateway.flows.eligibility_staging import ClaimedFile, StagingLoader
+from gateway.eligibility import apply
+from gateway.eligibility.staging import ClaimedFile, StagingLoader
 from shared.domain.eligibility import HeaderError, Rejection, check_line, parse_header
 from shared.eligibility import files
 from shared.events.eligibility import EligibilityFileReceived, EligibilityTerminationsConfirmed
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
 from shared.settings import Settings
-from shared.web.keys import SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +115,14 @@ class EligibilityFlow:
         return Consumer(
             QUEUE,
             {
-                "eligibility.file_received": self.on_file_received,
-                "eligibility.terminations_confirmed": self.on_terminations_confirmed,
+                EligibilityFileReceived: self.on_file_received,
+                EligibilityTerminationsConfirmed: self.on_terminations_confirmed,
             },
         )
 
-    async def on_file_received(self, ctx: HandlerContext) -> None:
+    async def on_file_received(self, ctx: HandlerContext[EligibilityFileReceived]) -> None:
         """Process a submitted file end to end (see the module docstring)."""
-        data: EligibilityFileReceived = ctx.data
+        data = ctx.data
         dsn = self.settings.database_url.get_secret_value()
         async with StagingLoader(dsn, data.file_id, batch_rows=self.batch_rows) as loader:
             claimed = await loader.claim()
@@ -220,7 +217,9 @@ class EligibilityFlow:
                 log.info("eligibility report already uploaded", extra={"file_id": str(file.id)})
         return report_key
 
-    async def _apply(self, ctx: HandlerContext, file: ClaimedFile, timer: _Timer) -> None:
+    async def _apply(
+        self, ctx: HandlerContext[EligibilityFileReceived], file: ClaimedFile, timer: _Timer
+    ) -> None:
         staged = apply.StagedFile(file.id, file.employer_id, file.created_at)
         cur = ctx.cur
         await apply.begin(cur, file.employer_id)
@@ -263,9 +262,11 @@ class EligibilityFlow:
             },
         )
 
-    async def on_terminations_confirmed(self, ctx: HandlerContext) -> None:
+    async def on_terminations_confirmed(
+        self, ctx: HandlerContext[EligibilityTerminationsConfirmed]
+    ) -> None:
         """An admin confirmed a held file: terminate its leavers now (once)."""
-        data: EligibilityTerminationsConfirmed = ctx.data
+        data = ctx.data
         cur = ctx.cur
         await apply.begin(cur, data.employer_id)
         file = await files.get(cur, data.file_id, employer_id=data.employer_id)
@@ -301,7 +302,6 @@ async def _lines(store: FileStore, key: str) -> AsyncGenerator[str, None]:
             await close()
 
 
-def consumers(app: web.Application) -> list[Consumer]:
+def consumers(settings: Settings) -> list[Consumer]:
     """The eligibility consumer, on S3 per the worker's settings."""
-    settings = app[SETTINGS]
     return [EligibilityFlow(settings, s3_store_opener(settings)).consumer()]
