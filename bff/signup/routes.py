@@ -110,7 +110,8 @@ async def _count_attempt(cur: Cursor, ip: str, limit: WindowLimit) -> int | None
     """
     await cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ("signup:" + ip,))
     await cur.execute(
-        "SELECT EXTRACT(EPOCH FROM occurred_at + %(window)s - clock_timestamp()) FROM signup_attempts"
+        "SELECT EXTRACT(EPOCH FROM occurred_at + %(window)s - clock_timestamp())"
+        " FROM signup_attempts"
         " WHERE client_ip = %(ip)s AND occurred_at > clock_timestamp() - %(window)s"
         " ORDER BY occurred_at DESC OFFSET %(full)s LIMIT 1",
         {"ip": ip, "window": limit.window, "full": limit.count - 1},
