@@ -25,10 +25,10 @@ from shared.settings import Settings
 RUN_HISTORY_DAYS = 30
 # A session row is kept a day past its expiry, for whoever investigates a sign-in.
 SESSION_KEPT_AFTER_EXPIRY = timedelta(days=1)
-# Failed sign-ins and sign-up attempts throttle for minutes to an hour (`bff.limits`); a day
+# Failed sign-ins and sign-up attempts throttle for minutes to an hour (`bff.web.limits`); a day
 # of them is kept for whoever investigates an attack, and no longer: each holds a client IP.
 ATTEMPTS_KEPT = timedelta(days=1)
-# Member changes let an open member page resume after a reconnect (`bff.member_events`); a
+# Member changes let an open member page resume after a reconnect (`bff.members.events`); a
 # page away longer than this gets a fresh screen instead.
 MEMBER_CHANGES_KEPT = timedelta(days=1)
 # The accounts chart shows balances over the last year.
