@@ -84,7 +84,7 @@ async def file_events(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    """Add the eligibility file's live stream (needs the change feed of `bff.members.events`)."""
+    """Add the eligibility file's live stream (needs the change feed `bff.members` starts)."""
     add_endpoints(
         app,
         [
