@@ -1,4 +1,6 @@
 # The files bucket (eligibility files in, reports out) and the bucket that keeps access logs.
+# Both are `modules/bucket` (public access blocked, versioned, encrypted, HTTPS only); what is
+# theirs alone (lifecycle, CORS, who may write logs) is here.
 
 variable "name" {
   description = "Prefix of the bucket names."
@@ -19,49 +21,19 @@ data "aws_elb_service_account" "current" {}
 
 # ----- files: eligibility-uploads/ (employers' rosters and their <key>.report.csv) -----------
 
-resource "aws_s3_bucket" "files" {
+module "files" {
   # checkov:skip=CKV_AWS_144:The run book places the system in one region; durability comes from S3 itself plus versioning, and cross-region copies of member data would need a data-residency review first.
   # checkov:skip=CKV2_AWS_62:Nothing reacts to bucket events: the gateway records each upload in Postgres and publishes an event through the outbox.
-  bucket = "${var.name}-files"
-}
-
-resource "aws_s3_bucket_public_access_block" "files" {
-  bucket                  = aws_s3_bucket.files.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "files" {
-  bucket = aws_s3_bucket.files.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "files" {
-  bucket = aws_s3_bucket.files.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "files" {
-  bucket = aws_s3_bucket.files.id
-  rule {
-    bucket_key_enabled = true
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
-    }
-  }
+  source      = "../bucket"
+  bucket      = "${var.name}-files"
+  kms_key_arn = var.kms_key_arn
+  access_log  = { bucket = module.logs.id, prefix = "s3/files/" }
 }
 
 # The console uploads rosters straight from the browser through a presigned PUT (the bff signs
 # it), so the bucket must answer that origin's CORS preflight; nothing else is cross-origin.
 resource "aws_s3_bucket_cors_configuration" "files" {
-  bucket = aws_s3_bucket.files.id
+  bucket = module.files.id
 
   cors_rule {
     allowed_methods = ["PUT"]
@@ -72,14 +44,8 @@ resource "aws_s3_bucket_cors_configuration" "files" {
   }
 }
 
-resource "aws_s3_bucket_logging" "files" {
-  bucket        = aws_s3_bucket.files.id
-  target_bucket = aws_s3_bucket.logs.id
-  target_prefix = "s3/files/"
-}
-
 resource "aws_s3_bucket_lifecycle_configuration" "files" {
-  bucket = aws_s3_bucket.files.id
+  bucket = module.files.id
 
   rule {
     id     = "whole-bucket-hygiene"
@@ -117,73 +83,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "files" {
   }
 }
 
-data "aws_iam_policy_document" "files" {
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.files.arn, "${aws_s3_bucket.files.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "files" {
-  bucket     = aws_s3_bucket.files.id
-  policy     = data.aws_iam_policy_document.files.json
-  depends_on = [aws_s3_bucket_public_access_block.files]
-}
-
 # ----- logs: ALB and S3 access logs --------------------------------------------------------
 
-resource "aws_s3_bucket" "logs" {
+module "logs" {
   # checkov:skip=CKV_AWS_18:This is the access-log bucket itself; logging it into itself would loop.
   # checkov:skip=CKV_AWS_144:Access logs stay in the system's one region.
   # checkov:skip=CKV2_AWS_62:Nothing reacts to new log objects; they are read on demand (Athena).
   # checkov:skip=CKV_AWS_145:ALB access logs can only be delivered to buckets encrypted with SSE-S3 (AES256), not KMS.
-  bucket = "${var.name}-access-logs"
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket                  = aws_s3_bucket.logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
+  # checkov:skip=CKV2_AWS_61:The lifecycle is aws_s3_bucket_lifecycle_configuration.logs below; checkov 3 credits every module.<name>.id of a file to the first call of the same module (files), so it cannot see it.
+  source           = "../bucket"
+  bucket           = "${var.name}-access-logs"
+  policy_documents = [data.aws_iam_policy_document.logs.json]
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
+  bucket = module.logs.id
   rule {
     id     = "expire-access-logs"
     status = "Enabled"
@@ -204,7 +118,7 @@ data "aws_iam_policy_document" "logs" {
   statement {
     sid       = "AlbWritesAccessLogs"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/alb/*"]
+    resources = ["${module.logs.arn}/alb/*"]
     principals {
       type        = "AWS"
       identifiers = [data.aws_elb_service_account.current.arn]
@@ -214,52 +128,84 @@ data "aws_iam_policy_document" "logs" {
   statement {
     sid       = "S3WritesServerAccessLogs"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/s3/*"]
+    resources = ["${module.logs.arn}/s3/*"]
     principals {
       type        = "Service"
       identifiers = ["logging.s3.amazonaws.com"]
     }
   }
-
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "logs" {
-  bucket     = aws_s3_bucket.logs.id
-  policy     = data.aws_iam_policy_document.logs.json
-  depends_on = [aws_s3_bucket_public_access_block.logs]
 }
 
 output "files_bucket_name" {
   description = "Eligibility files and reports."
-  value       = aws_s3_bucket.files.bucket
+  value       = module.files.bucket
 }
 
 output "files_bucket_arn" {
   description = "For the task roles."
-  value       = aws_s3_bucket.files.arn
+  value       = module.files.arn
 }
 
 output "logs_bucket_name" {
   description = "Access logs (ALB under alb/, S3 under s3/)."
-  value       = aws_s3_bucket.logs.bucket
+  value       = module.logs.bucket
 }
 
 output "upload_origins" {
   description = "Origins the files bucket accepts presigned PUTs from (CORS)."
   value       = flatten([for rule in aws_s3_bucket_cors_configuration.files.cors_rule : rule.allowed_origins if contains(rule.allowed_methods, "PUT")])
+}
+
+# State addresses from before modules/bucket: the same buckets, nothing replaced.
+moved {
+  from = aws_s3_bucket.files
+  to   = module.files.aws_s3_bucket.this
+}
+moved {
+  from = aws_s3_bucket_public_access_block.files
+  to   = module.files.aws_s3_bucket_public_access_block.this
+}
+moved {
+  from = aws_s3_bucket_ownership_controls.files
+  to   = module.files.aws_s3_bucket_ownership_controls.this
+}
+moved {
+  from = aws_s3_bucket_versioning.files
+  to   = module.files.aws_s3_bucket_versioning.this
+}
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.files
+  to   = module.files.aws_s3_bucket_server_side_encryption_configuration.this
+}
+moved {
+  from = aws_s3_bucket_logging.files
+  to   = module.files.aws_s3_bucket_logging.this[0]
+}
+moved {
+  from = aws_s3_bucket_policy.files
+  to   = module.files.aws_s3_bucket_policy.this
+}
+moved {
+  from = aws_s3_bucket.logs
+  to   = module.logs.aws_s3_bucket.this
+}
+moved {
+  from = aws_s3_bucket_public_access_block.logs
+  to   = module.logs.aws_s3_bucket_public_access_block.this
+}
+moved {
+  from = aws_s3_bucket_ownership_controls.logs
+  to   = module.logs.aws_s3_bucket_ownership_controls.this
+}
+moved {
+  from = aws_s3_bucket_versioning.logs
+  to   = module.logs.aws_s3_bucket_versioning.this
+}
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.logs
+  to   = module.logs.aws_s3_bucket_server_side_encryption_configuration.this
+}
+moved {
+  from = aws_s3_bucket_policy.logs
+  to   = module.logs.aws_s3_bucket_policy.this
 }

@@ -31,52 +31,19 @@ variable "logs_bucket_id" {
 
 # ----- the bucket -------------------------------------------------------------------------
 
-resource "aws_s3_bucket" "assets" {
+# `modules/bucket`: public access blocked, versioned, SSE-S3, logged, HTTPS only.
+module "assets" {
   # checkov:skip=CKV_AWS_144:The console's assets are rebuilt from git at every deploy; a cross-region copy adds nothing.
   # checkov:skip=CKV2_AWS_62:Nothing reacts to new assets; CircleCI invalidates CloudFront itself.
   # checkov:skip=CKV_AWS_145:Public JavaScript and HTML only; SSE-S3 keeps CloudFront's origin access control free of a KMS key policy naming the distribution (a dependency cycle).
-  bucket = "${var.name}-webapp"
-}
-
-resource "aws_s3_bucket_public_access_block" "assets" {
-  bucket                  = aws_s3_bucket.assets.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "assets" {
-  bucket = aws_s3_bucket.assets.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "assets" {
-  bucket = aws_s3_bucket.assets.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "assets" {
-  bucket = aws_s3_bucket.assets.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_logging" "assets" {
-  bucket        = aws_s3_bucket.assets.id
-  target_bucket = var.logs_bucket_id
-  target_prefix = "s3/webapp/"
+  source           = "../bucket"
+  bucket           = "${var.name}-webapp"
+  access_log       = { bucket = var.logs_bucket_id, prefix = "s3/webapp/" }
+  policy_documents = [data.aws_iam_policy_document.assets.json]
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "assets" {
-  bucket = aws_s3_bucket.assets.id
+  bucket = module.assets.id
   rule {
     id     = "old-builds"
     status = "Enabled"
@@ -96,7 +63,7 @@ data "aws_iam_policy_document" "assets" {
   statement {
     sid       = "CloudFrontReadsThroughOriginAccessControl"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.assets.arn}/*"]
+    resources = ["${module.assets.arn}/*"]
     principals {
       type        = "Service"
       identifiers = ["cloudfront.amazonaws.com"]
@@ -107,28 +74,6 @@ data "aws_iam_policy_document" "assets" {
       values   = [aws_cloudfront_distribution.this.arn]
     }
   }
-
-  statement {
-    sid       = "DenyPlainHttp"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.assets.arn, "${aws_s3_bucket.assets.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "assets" {
-  bucket     = aws_s3_bucket.assets.id
-  policy     = data.aws_iam_policy_document.assets.json
-  depends_on = [aws_s3_bucket_public_access_block.assets]
 }
 
 # ----- certificate (CloudFront takes certificates from us-east-1, the system's region) ------
@@ -241,7 +186,7 @@ resource "aws_cloudfront_distribution" "this" {
 
   origin {
     origin_id                = local.assets_origin_id
-    domain_name              = aws_s3_bucket.assets.bucket_regional_domain_name
+    domain_name              = module.assets.bucket_regional_domain_name
     origin_access_control_id = aws_cloudfront_origin_access_control.assets.id
   }
 
@@ -313,12 +258,12 @@ resource "aws_route53_record" "app" {
 
 output "bucket_name" {
   description = "Where CircleCI syncs webapp/dist."
-  value       = aws_s3_bucket.assets.bucket
+  value       = module.assets.bucket
 }
 
 output "bucket_arn" {
   description = "For the deploy role."
-  value       = aws_s3_bucket.assets.arn
+  value       = module.assets.arn
 }
 
 output "distribution_id" {
@@ -329,4 +274,34 @@ output "distribution_id" {
 output "distribution_arn" {
   description = "For the deploy role."
   value       = aws_cloudfront_distribution.this.arn
+}
+
+# State addresses from before modules/bucket: the same bucket, nothing replaced.
+moved {
+  from = aws_s3_bucket.assets
+  to   = module.assets.aws_s3_bucket.this
+}
+moved {
+  from = aws_s3_bucket_public_access_block.assets
+  to   = module.assets.aws_s3_bucket_public_access_block.this
+}
+moved {
+  from = aws_s3_bucket_ownership_controls.assets
+  to   = module.assets.aws_s3_bucket_ownership_controls.this
+}
+moved {
+  from = aws_s3_bucket_versioning.assets
+  to   = module.assets.aws_s3_bucket_versioning.this
+}
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.assets
+  to   = module.assets.aws_s3_bucket_server_side_encryption_configuration.this
+}
+moved {
+  from = aws_s3_bucket_logging.assets
+  to   = module.assets.aws_s3_bucket_logging.this[0]
+}
+moved {
+  from = aws_s3_bucket_policy.assets
+  to   = module.assets.aws_s3_bucket_policy.this
 }
