@@ -25,5 +25,7 @@ export default defineConfig({
     setupFiles: ['./src/test-setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Above the 5 s find/waitFor limit (src/test-setup.ts), so a slow machine fails a lookup, not the test's clock.
+    testTimeout: 15000,
   },
 });
