@@ -20,8 +20,8 @@ apt_install() {
     echo "ensure-services: $* missing and not root; install it or run 'docker compose up -d postgres rabbitmq'" >&2
     exit 1
   fi
-  [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  [ -n "${APT_UPDATED:-}" ] || { apt-get -o DPkg::Lock::Timeout=600 update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
 
 if ! port_open 5432; then
