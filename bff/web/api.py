@@ -26,6 +26,7 @@ from bff.web.keys import CURRENT_USER
 from bff.web.session_auth import CSRF_HEADER, authenticate
 from shared.identity.passwords import HashingBusy
 from shared.identity.sessions import Owed, SessionUser
+from shared.storable_text import is_storable
 from shared.web.client_limits import read_body_bytes
 from shared.web.keys import SETTINGS
 from shared.web.problems import problem_response
@@ -296,13 +297,8 @@ async def read_body(request: web.Request, model: type[M]) -> M:
 def _refuse_unstorable_text(value: object, where: str = "body") -> None:
     """422 for text Postgres cannot store (NUL characters, lone surrogates)."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            pass
-        else:
-            if "\x00" not in value:
-                return
+        if is_storable(value):
+            return
         raise ApiProblem(
             422,
             "Invalid request",
