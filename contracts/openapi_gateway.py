@@ -56,6 +56,19 @@ _TWILIO_STATUS_FORM = {
 }
 
 
+# The status callback URL we give the provider carries our message id; it is signed with it.
+_TWILIO_MESSAGE_ID = {
+    "name": "message_id",
+    "in": "query",
+    "required": False,
+    "description": (
+        "Our message id, as we put it in the callback URL; without a UUID here the message"
+        " is found by its `MessageSid`."
+    ),
+    "schema": {"type": "string"},
+}
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": REF.format(model=model.__name__)}
 
@@ -147,7 +160,12 @@ def _internal_paths() -> dict[str, Any]:
 
 
 def _webhook(
-    operation_id: str, summary: str, media_type: str, scheme: str, body: dict[str, Any]
+    operation_id: str,
+    summary: str,
+    media_type: str,
+    scheme: str,
+    body: dict[str, Any],
+    parameters: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     return {
         "post": {
@@ -155,6 +173,7 @@ def _webhook(
             "summary": summary,
             "tags": ["webhooks"],
             "security": [{scheme: []}],
+            **({"parameters": parameters} if parameters else {}),
             "requestBody": {
                 "required": True,
                 "content": {media_type: {"schema": body}},
@@ -210,6 +229,7 @@ def document() -> dict[str, Any]:
                 "application/x-www-form-urlencoded",
                 "twilioSignature",
                 _TWILIO_STATUS_FORM,
+                [_TWILIO_MESSAGE_ID],
             ),
             "/webhooks/plaid": _webhook(
                 "plaidWebhook",

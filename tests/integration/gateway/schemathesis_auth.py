@@ -14,7 +14,9 @@ ring derived from its seed, whose public key the gateway fetches from the simula
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,16 +39,27 @@ SERVICE_TOKEN = os.environ["GATEWAY_INTERNAL_SERVICE_TOKEN"]
 
 
 def _wire_body(case: Case) -> bytes:
-    """The body bytes requests will send for this case (what the provider would sign)."""
+    """The body bytes requests will send for this case (what the provider would sign).
+
+    Mirrors schemathesis' serializers: JSON sends bytes as they are, `None` as `null` and
+    anything else through `json=`; a form sends a mapping, text or bytes as `data=` and
+    anything else as JSON text.
+    """
     prepared = requests.PreparedRequest()
     prepared.headers = CaseInsensitiveDict()
     body: Any = case.body
     if body is NOT_SET:  # a case without a body
         return b""
-    if isinstance(body, bytes | str) or case.media_type != "application/json":
+    if case.media_type == "application/json":
+        if isinstance(body, bytes):
+            return body
+        if body is None:
+            return b"null"
+        prepared.prepare_body(data=None, files=None, json=body)
+    elif body is None or isinstance(body, Mapping | str | bytes):
         prepared.prepare_body(data=body, files=None)
     else:
-        prepared.prepare_body(data=None, files=None, json=body)
+        return json.dumps(body).encode("utf-8")
     raw = prepared.body
     if isinstance(raw, str):
         return raw.encode("utf-8")
@@ -60,7 +73,10 @@ def _sign(case: Case) -> tuple[str, str]:
     if path == "/webhooks/twilio":
         # A form may repeat a name: signed as pairs, the way the provider does.
         params = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-        url = PUBLIC_BASE_URL.rstrip("/") + case.formatted_path
+        # The signed URL is the one requests will send: path and query as it encodes them.
+        target = requests.PreparedRequest()
+        target.prepare_url(PUBLIC_BASE_URL.rstrip("/") + case.formatted_path, case.query or {})
+        url = str(target.url)
         return SIGNATURE_HEADER, compute_twilio_signature(SIMULATOR.twilio_auth_token, url, params)
     if path == "/webhooks/plaid":
         return "Plaid-Verification", PLAID_KEYS.sign(body)
