@@ -15,6 +15,9 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from connectors.aggregation import AggregationWebhook
+from connectors.bookings import InviteeWebhook
+from connectors.sms import MessageStatus
 from gateway.accounts.models import (
     ExchangePublicToken,
     LinkedItemOut,
@@ -22,6 +25,7 @@ from gateway.accounts.models import (
     SyncAccepted,
 )
 from gateway.internal import Problem
+from shared.storable_text import NO_NUL_PATTERN
 
 PATH = Path(__file__).with_name("openapi") / "gateway.yaml"
 REF = "#/components/schemas/{model}"
@@ -33,7 +37,36 @@ _MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (LinkedItemOut, "serialization"),
     (SyncAccepted, "serialization"),
     (Problem, "serialization"),
+    (AggregationWebhook, "validation"),
+    (InviteeWebhook, "validation"),
 ]
+_TEXT = {"type": "string", "pattern": NO_NUL_PATTERN}
+# What `StatusCallback.from_form` reads; the provider sends more fields, all stored as sent.
+_TWILIO_STATUS_FORM = {
+    "type": "object",
+    "required": ["MessageSid", "MessageStatus"],
+    "properties": {
+        "MessageSid": _TEXT,
+        "MessageStatus": {"type": "string", "enum": [status.value for status in MessageStatus]},
+        "AccountSid": _TEXT,
+        "ErrorCode": _TEXT,
+    },
+    "propertyNames": _TEXT,
+    "additionalProperties": _TEXT,
+}
+
+
+# The status callback URL we give the provider carries our message id; it is signed with it.
+_TWILIO_MESSAGE_ID = {
+    "name": "message_id",
+    "in": "query",
+    "required": False,
+    "description": (
+        "Our message id, as we put it in the callback URL; without a UUID here the message"
+        " is found by its `MessageSid`."
+    ),
+    "schema": {"type": "string"},
+}
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -103,6 +136,7 @@ def _internal_paths() -> dict[str, Any]:
                     **_AUTH_ERRORS,
                     "404": _problem("No such member."),
                     "413": _problem("Body too large."),
+                    "415": _problem("The body is not application/json."),
                     "422": _problem("Invalid body, or the provider refused the public token."),
                     **_PROVIDER_ERRORS,
                 },
@@ -125,18 +159,24 @@ def _internal_paths() -> dict[str, Any]:
     }
 
 
-def _webhook(operation_id: str, summary: str, media_type: str, header: str) -> dict[str, Any]:
+def _webhook(
+    operation_id: str,
+    summary: str,
+    media_type: str,
+    scheme: str,
+    body: dict[str, Any],
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     return {
         "post": {
             "operationId": operation_id,
             "summary": summary,
             "tags": ["webhooks"],
-            "parameters": [
-                {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
-            ],
+            "security": [{scheme: []}],
+            **({"parameters": parameters} if parameters else {}),
             "requestBody": {
                 "required": True,
-                "content": {media_type: {"schema": {"type": "object"}}},
+                "content": {media_type: {"schema": body}},
             },
             "responses": {
                 "200": {
@@ -163,6 +203,10 @@ def _webhook(operation_id: str, summary: str, media_type: str, header: str) -> d
     }
 
 
+def _signature(header: str, description: str) -> dict[str, Any]:
+    return {"type": "apiKey", "in": "header", "name": header, "description": description}
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the gateway's HTTP API."""
     _, schemas = models_json_schema(_MODELS, ref_template=REF)
@@ -183,19 +227,23 @@ def document() -> dict[str, Any]:
                 "twilioStatusCallback",
                 "SMS status callback (X-Twilio-Signature).",
                 "application/x-www-form-urlencoded",
-                "X-Twilio-Signature",
+                "twilioSignature",
+                _TWILIO_STATUS_FORM,
+                [_TWILIO_MESSAGE_ID],
             ),
             "/webhooks/plaid": _webhook(
                 "plaidWebhook",
                 "Aggregation webhook (Plaid-Verification JWT).",
                 "application/json",
-                "Plaid-Verification",
+                "plaidVerification",
+                _ref(AggregationWebhook),
             ),
             "/webhooks/calendly": _webhook(
                 "calendlyWebhook",
                 "Booking webhook (Calendly-Webhook-Signature).",
                 "application/json",
-                "Calendly-Webhook-Signature",
+                "calendlySignature",
+                _ref(InviteeWebhook),
             ),
         },
         "components": {
@@ -205,7 +253,22 @@ def document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "INTERNAL_SERVICE_TOKEN, shared by the bff and the gateway.",
-                }
+                },
+                "twilioSignature": _signature(
+                    "X-Twilio-Signature",
+                    "Base64 HMAC-SHA1 (key: the auth token) of the public URL followed by every"
+                    " form parameter, sorted by name.",
+                ),
+                "plaidVerification": _signature(
+                    "Plaid-Verification",
+                    "ES256 JWT (`kid` names a key of `/webhook_verification_key/get`) whose"
+                    " `request_body_sha256` is the body's SHA-256; at most 5 minutes old.",
+                ),
+                "calendlySignature": _signature(
+                    "Calendly-Webhook-Signature",
+                    "`t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>` (key: the subscription's"
+                    " signing key), within 3 minutes of our clock.",
+                ),
             },
         },
     }

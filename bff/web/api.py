@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from bff.web.keys import CURRENT_USER
 from bff.web.session_auth import CSRF_HEADER, authenticate
 from shared.identity.passwords import HashingBusy
 from shared.identity.sessions import Owed, SessionUser
+from shared.storable_text import is_storable
 from shared.web.client_limits import read_body_bytes
 from shared.web.keys import SETTINGS
 from shared.web.problems import problem_response
@@ -218,15 +220,51 @@ def _guarded(endpoint: Endpoint) -> Handler:
     return handle
 
 
+_PARAMETER = re.compile(r"^{(\w+)}$")
+
+
+def routed_path(path: str, paths: list[str]) -> str:
+    """`path` as registered: a `{name}` segment does not match a literal sibling of `paths`.
+
+    aiohttp tries every resource whose pattern matches, so without this
+    `.../{file_id}` (GET) would also match `.../upload-url` (POST only): a GET there
+    would reach the wrong handler and a 405 would advertise that GET in `Allow`.
+    """
+    segments = path.split("/")
+    routed = []
+    for index, segment in enumerate(segments):
+        match = _PARAMETER.match(segment)
+        if match is None:
+            routed.append(segment)
+            continue
+        literals = sorted(
+            {
+                other[index]
+                for other in (candidate.split("/") for candidate in paths)
+                if len(other) > index
+                and other[:index] == segments[:index]
+                and not other[index].startswith("{")
+            }
+        )
+        if not literals:
+            routed.append(segment)
+            continue
+        excluded = "|".join(re.escape(literal) for literal in literals)
+        routed.append(f"{{{match.group(1)}:(?!(?:{excluded})$)[^/]+}}")
+    return "/".join(routed)
+
+
 def add_endpoints(app: web.Application, endpoints: list[Endpoint]) -> None:
     """Register routes with their access checks, and remember them for docs and tests."""
     app.setdefault(ENDPOINTS, [])
+    paths = [endpoint.path for endpoint in (*app[ENDPOINTS], *endpoints)]
     for endpoint in endpoints:
         if endpoint.fast_path is not None and (
             endpoint.method != "GET" or endpoint.access is not Access.USER
         ):
             raise ValueError(f"{endpoint.path}: a fast path is for GET routes of signed-in users")
-        app.router.add_route(endpoint.method, endpoint.path, _guarded(endpoint))
+        route = routed_path(endpoint.path, paths)
+        app.router.add_route(endpoint.method, route, _guarded(endpoint))
         app[ENDPOINTS].append(endpoint)
 
 
@@ -259,13 +297,8 @@ async def read_body(request: web.Request, model: type[M]) -> M:
 def _refuse_unstorable_text(value: object, where: str = "body") -> None:
     """422 for text Postgres cannot store (NUL characters, lone surrogates)."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            pass
-        else:
-            if "\x00" not in value:
-                return
+        if is_storable(value):
+            return
         raise ApiProblem(
             422,
             "Invalid request",

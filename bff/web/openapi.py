@@ -15,6 +15,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from bff.web.api import Access, Endpoint
 from bff.web.session_auth import CSRF_HEADER, SECURE_SESSION_COOKIE, SESSION_COOKIE
 from shared import __version__
+from shared.storable_text import NO_NUL_PATTERN
 
 _REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -54,9 +55,9 @@ def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-# `read_body`/`read_query` refuse text Postgres cannot store: NUL anywhere, and unpaired
-# surrogates (which no UTF-8 client can send). Free text says so in the schema.
-NO_NUL = "^[^\\u0000]*$"
+# `read_body`/`read_query` refuse text Postgres cannot store (`shared.storable_text`).
+# Free text says so in the schema.
+NO_NUL = NO_NUL_PATTERN
 
 
 def _refuse_nul(node: object, schemas: dict[str, Any], seen: set[str]) -> None:

@@ -39,6 +39,7 @@ from connectors.aggregation.client import (
 from connectors.aggregation.config import AggregationConfig
 from connectors.aggregation.models import (
     Account,
+    AggregationWebhook,
     Balances,
     ItemAccess,
     LinkToken,
@@ -65,6 +66,7 @@ __all__ = [
     "Account",
     "AccountAggregator",
     "AggregationConfig",
+    "AggregationWebhook",
     "Balances",
     "ItemAccess",
     "LinkToken",

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from shared.storable_text import StorableText
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -136,3 +138,21 @@ class WebhookVerificationKey(_Model):
             "x": self.x,
             "y": self.y,
         }
+
+
+class WebhookError(_Model):
+    """The `error` of an item webhook: only its code is read."""
+
+    error_code: StorableText | None = None
+
+
+class AggregationWebhook(_Model):
+    """A verified webhook body: what we route on (the raw body is stored as sent).
+
+    Text fields are `StorableText`: they become keys and columns in Postgres.
+    """
+
+    webhook_type: StorableText
+    webhook_code: StorableText
+    item_id: StorableText | None = None
+    error: WebhookError | None = None

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.storable_text import StorableText
+
 
 class MessageStatus(StrEnum):
     """A message's delivery status as the provider reports it."""
@@ -111,10 +113,10 @@ class StatusCallback(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    message_sid: str
+    message_sid: StorableText
     message_status: MessageStatus
-    account_sid: str | None = None
-    error_code: str | None = None
+    account_sid: StorableText | None = None
+    error_code: StorableText | None = None
 
     @classmethod
     def from_form(cls, params: Iterable[tuple[str, str]]) -> StatusCallback:

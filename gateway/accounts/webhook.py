@@ -11,14 +11,13 @@ disconnects are reported for the worker to mark the login.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import uuid
-from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
-from connectors.aggregation import VERIFICATION_HEADER
+from connectors.aggregation import VERIFICATION_HEADER, AggregationWebhook
 from connectors.errors import ConnectorError, RateLimited, WebhookVerificationError
 from gateway.providers import PROVIDERS
 from gateway.webhooks.intake import (
@@ -70,12 +69,10 @@ async def receive(request: web.Request) -> web.Response:
         )
     assert token is not None  # verify() refuses a missing token
     try:
-        payload = json.loads(body)
-        webhook_type = str(payload["webhook_type"])
-        webhook_code = str(payload["webhook_code"])
-        item_id = payload.get("item_id")
-    except (ValueError, KeyError, TypeError, RecursionError):
+        hook = AggregationWebhook.model_validate_json(body, strict=True)
+    except ValidationError:
         return unreadable(PROVIDER, "not a webhook body")
+    webhook_type, webhook_code = hook.webhook_type, hook.webhook_code
     key = "jwt:" + hashlib.sha256(token.encode()).hexdigest()
     async with transaction(request.app[POOL]) as cur:
         stored = await store_event(
@@ -85,30 +82,24 @@ async def receive(request: web.Request) -> web.Response:
             event_type=f"{webhook_type}.{webhook_code}"[:100],
             payload=body,
         )
-        if stored is not None and isinstance(item_id, str):
-            await _emit(cur, request, webhook_type, webhook_code, item_id, payload)
+        if stored is not None and hook.item_id is not None:
+            await _emit(cur, request, hook, hook.item_id)
     return acknowledged(request, PROVIDER, stored is not None)
 
 
-async def _emit(
-    cur: Cursor,
-    request: web.Request,
-    webhook_type: str,
-    webhook_code: str,
-    item_id: str,
-    payload: dict[str, Any],
-) -> None:
+async def _emit(cur: Cursor, request: web.Request, hook: AggregationWebhook, item_id: str) -> None:
     await cur.execute("SELECT id FROM linked_items WHERE provider_item_id = %s", (item_id,))
     row = await cur.fetchone()
     if row is None:
         return  # not one of ours (or linked through another environment): stored only
     linked_item_id = uuid.UUID(str(row[0]))
+    webhook_type, webhook_code = hook.webhook_type, hook.webhook_code
     if (webhook_type, webhook_code) in SYNC_CODES:
         sync = AccountsSyncRequested(linked_item_id=linked_item_id, reason="webhook")
         await outbox.add(cur, event_for_request(request, sync, name="accounts.sync_requested"))
     elif webhook_type == "ITEM" and webhook_code in ITEM_STATUS_CODES:
-        error = payload.get("error") if isinstance(payload.get("error"), dict) else None
-        error_code = str(error["error_code"])[:100] if error and error.get("error_code") else None
+        error_code = hook.error.error_code if hook.error is not None else None
+        error_code = error_code[:100] if error_code else None
         reported = AccountsItemStatusReported(
             linked_item_id=linked_item_id, webhook_code=webhook_code[:100], error_code=error_code
         )

@@ -42,7 +42,7 @@ async def receive(request: web.Request) -> web.Response:
     except WebhookVerificationError as exc:
         return refuse(request, PROVIDER, str(exc))
     try:
-        hook = InviteeWebhook.model_validate_json(body)
+        hook = InviteeWebhook.model_validate_json(body, strict=True)
     except ValidationError:
         return unreadable(PROVIDER, "not an invitee webhook")
     async with transaction(request.app[POOL]) as cur:

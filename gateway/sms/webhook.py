@@ -32,6 +32,7 @@ from gateway.webhooks.intake import (
 from shared.database import Cursor, transaction
 from shared.events import SmsStatusChanged
 from shared.messaging import outbox
+from shared.storable_text import is_storable
 from shared.web.keys import POOL, SETTINGS
 from shared.web.producing import event_for_request
 
@@ -59,14 +60,17 @@ async def receive(request: web.Request) -> web.Response:
     """Verify, store once, emit `sms.status_changed`, answer 200."""
     body = await read_body(request)
     try:
-        params = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         return refuse(request, PROVIDER, "body is not UTF-8")
+    params = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
     url = public_url(request.app[SETTINGS], request.raw_path)
     validator = request.app[PROVIDERS].twilio_signatures
     if not validator.is_valid(url, params, request.headers.get(SIGNATURE_HEADER)):
         reason = "missing signature" if SIGNATURE_HEADER not in request.headers else "bad signature"
         return refuse(request, PROVIDER, reason)
+    if not all(is_storable(name + value) for name, value in params) or not is_storable(text):
+        return unreadable(PROVIDER, "a NUL in the form")
     try:
         callback = StatusCallback.from_form(params)
     except (KeyError, ValueError):

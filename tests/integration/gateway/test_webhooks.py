@@ -215,3 +215,44 @@ async def test_a_calendly_webhook_with_a_bad_signature_is_refused(gateway, pool)
             for h in ({}, {"Calendly-Webhook-Signature": stale})
         ]
     assert [r.status_code for r in responses] == [401, 401]
+
+
+async def test_signed_webhooks_with_a_nul_in_a_text_field_answer_400_not_500(gateway, pool):
+    """Postgres text refuses U+0000: a NUL in a field we key or store on is refused at the edge."""
+    sid = "SM\x00" + uuid.uuid4().hex
+    twilio_url, twilio_body, twilio_headers = callback(gateway, uuid.uuid4(), sid, "delivered")
+    plaid_body = json.dumps(
+        {"webhook_type": "TRANSACTIONS\x00", "webhook_code": "SYNC_UPDATES_AVAILABLE"}
+    ).encode()
+    calendly_body = json.dumps(
+        {
+            "event": "invitee.created",
+            "created_at": "2026-01-01T00:00:00Z",
+            "payload": {
+                "uri": "https://api.calendly.com/invitees/\x00",
+                "status": "active",
+                "created_at": "2026-01-01T00:00:00Z",
+            },
+        }
+    ).encode()
+    keys = gateway.simulator.app[PLAID].keys
+
+    async with httpx.AsyncClient() as client:
+        responses = [
+            await client.post(twilio_url, content=twilio_body, headers=twilio_headers),
+            await client.post(
+                f"{gateway.web_url}/webhooks/plaid",
+                content=plaid_body,
+                headers={"Plaid-Verification": keys.sign(plaid_body)},
+            ),
+            await client.post(
+                f"{gateway.web_url}/webhooks/calendly",
+                content=calendly_body,
+                headers={
+                    "Calendly-Webhook-Signature": calendly_signature(CALENDLY_KEY, calendly_body)
+                },
+            ),
+        ]
+
+    assert [r.status_code for r in responses] == [400, 400, 400]
+    assert all(r.headers["content-type"].startswith("application/problem+json") for r in responses)
