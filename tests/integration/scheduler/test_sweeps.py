@@ -59,6 +59,17 @@ async def _one(pool, sql: str, *params):
         return await cur.fetchone()
 
 
+async def _runs(pool, name: str) -> list[tuple]:
+    """The job's run history, to say in a failure which slots ran and with what figures."""
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "SELECT scheduled_for, status, attempt, summary FROM job_runs WHERE job = %s"
+            " ORDER BY id",
+            (name,),
+        )
+        return list(await cur.fetchall())
+
+
 def _ids(bodies: list[str], field: str) -> list[str]:
     return [json.loads(body)["data"][field] for body in bodies]
 
@@ -105,7 +116,11 @@ async def test_stuck_work_is_retried_a_few_times_then_failed_with_a_reason(pool,
     ) == ("failed", "sync_timed_out")
 
     await _run(replica, clock, 5)  # too soon after the retry: nothing more
-    assert len(await builders.outbox_events(pool, "sms.requested", prefix)) == 1
+    retried = _ids(await builders.outbox_events(pool, "sms.requested", prefix), "message_id")
+    assert retried == [str(stuck_requested)], (
+        {"stuck": str(stuck_requested), "fresh": str(fresh_requested)},
+        await _runs(pool, name),
+    )
     for _ in range(3):  # each retry waits out the threshold again; the 4th time it gives up
         await _run(replica, clock, 31)
 
