@@ -14,12 +14,9 @@ simply deletes the rest.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from shared.database import Cursor
-from shared.identity.sessions import delete_ended_sessions
+from shared.identity import sessions as user_sessions
 from shared.jobs import runs
 from shared.jobs.job import JobContext
 from shared.messaging.retention import delete_expired
@@ -60,15 +57,14 @@ class Retention:
             "received_at",
             now - timedelta(days=settings.webhook_event_retention_days),
         )
-        sessions = await _in_batches(
+        sessions = await self._delete(
             ctx,
-            functools.partial(
-                delete_ended_sessions,
-                cutoff=now - SESSION_KEPT_AFTER_EXPIRY,
-                idle=timedelta(minutes=settings.session_idle_minutes),
-                absolute=timedelta(hours=settings.session_absolute_hours),
-                limit=_BATCH,
-            ),
+            user_sessions.RETENTION_DELETE,
+            now - SESSION_KEPT_AFTER_EXPIRY,
+            named={
+                "idle": timedelta(minutes=settings.session_idle_minutes),
+                "absolute": timedelta(hours=settings.session_absolute_hours),
+            },
         )
         login_failures = await self._delete_older(
             ctx, "login_failures", "occurred_at", now - ATTEMPTS_KEPT
@@ -122,20 +118,17 @@ class Retention:
         ctx: JobContext,
         statement: str,
         cutoff: datetime,
+        *,
+        named: dict[str, timedelta] | None = None,
     ) -> int:
-        async def batch(cur: Cursor) -> int:
-            await cur.execute(statement, (cutoff, _BATCH))
-            return int(cur.rowcount)
-
-        return await _in_batches(ctx, batch)
-
-
-async def _in_batches(ctx: JobContext, delete: Callable[[Cursor], Awaitable[int]]) -> int:
-    """Run `delete` (up to `_BATCH` rows) in its own transaction until it deletes fewer."""
-    deleted = 0
-    while True:
-        async with ctx.transaction() as cur:
-            count = await delete(cur)
-        deleted += count
-        if count < _BATCH:
-            return deleted
+        deleted = 0
+        while True:
+            async with ctx.transaction() as cur:
+                if named is None:
+                    await cur.execute(statement, (cutoff, _BATCH))
+                else:
+                    await cur.execute(statement, {"cutoff": cutoff, "batch": _BATCH, **named})
+                count = int(cur.rowcount)
+            deleted += count
+            if count < _BATCH:
+                return deleted

@@ -17,7 +17,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -125,6 +125,13 @@ CLEARED_SESSION_CONDITIONS = f"""
     AND (s.mfa_verified_at IS NOT NULL
          OR (u.role <> 'admin' AND NOT %(mfa_required)s AND NOT {_MFA_ENABLED}))
 """
+# Retention's batched delete of sessions that had ended by `%(cutoff)s`: revoked, idle for
+# `%(idle)s` or older than `%(absolute)s` (`gateway.retention`, `%(batch)s` rows at a time).
+RETENTION_DELETE = (
+    "DELETE FROM user_sessions WHERE token_hash IN (SELECT token_hash FROM user_sessions"
+    " WHERE revoked_at < %(cutoff)s OR last_seen_at < %(cutoff)s - %(idle)s"
+    " OR created_at < %(cutoff)s - %(absolute)s LIMIT %(batch)s)"
+)
 # A CTE body for one-statement hot paths that check sessions themselves: touches the
 # sessions of CTE `live`'s rows (columns `token_hash`, `stale`) flagged stale.
 TOUCH_STALE_LIVE_SESSIONS = """
@@ -214,19 +221,5 @@ async def revoke_user_sessions(
         "UPDATE user_sessions SET revoked_at = now()"
         " WHERE user_id = %s AND revoked_at IS NULL AND token_hash IS DISTINCT FROM %s",
         (str(user_id), token_hash(keep_token) if keep_token is not None else None),
-    )
-    return int(cur.rowcount)
-
-
-async def delete_ended_sessions(
-    cur: Cursor, *, cutoff: datetime, idle: timedelta, absolute: timedelta, limit: int
-) -> int:
-    """Delete up to `limit` sessions that had ended by `cutoff` (revoked, idle for `idle`, or
-    older than `absolute`); returns how many (retention calls it until fewer than `limit`)."""
-    await cur.execute(
-        "DELETE FROM user_sessions WHERE token_hash IN (SELECT token_hash FROM user_sessions"
-        " WHERE revoked_at < %(cutoff)s OR last_seen_at < %(cutoff)s - %(idle)s"
-        " OR created_at < %(cutoff)s - %(absolute)s LIMIT %(batch)s)",
-        {"cutoff": cutoff, "batch": limit, "idle": idle, "absolute": absolute},
     )
     return int(cur.rowcount)
