@@ -36,6 +36,13 @@ RECENT_NOTES = 50
 UPCOMING_APPOINTMENTS = 20
 BALANCE_POINTS = 30  # per account, for the balance chart
 
+# Every item here (the member, profile, notes, ...) is built a second time, key for key, by
+# the live page's trigger (`member_change()`, migration 0015): a change carries the item as
+# the screen shows it. They stay two texts because the trigger's is in an applied migration
+# and a shared SQL function would mean re-issuing the whole trigger function in a new one
+# and a function call in this hot statement; the integration test
+# `test_every_change_carries_its_item_exactly_as_the_screen_shows_it` fails when they drift.
+#
 # Lists with a LIMIT are sorted once, in their subquery: a plain json_agg over an ordered
 # subquery keeps that order (PostgREST relies on the same), and a second ORDER BY inside
 # the aggregate would sort again on every view.
