@@ -9,6 +9,9 @@ A live session may still owe something before it reaches any data (see
 `SessionUser.owes`): a new password after an admin reset, or MFA enrollment when MFA
 is required for the user. A session records whether its sign-in proved the second
 factor (`mfa_verified_at`); a user with MFA on gets no session before that.
+
+Every statement that writes `user_sessions` is here: the bff's one-statement member page
+composes `TOUCH_STALE_LIVE_SESSIONS`, gateway retention runs `RETENTION_DELETE`.
 """
 
 from __future__ import annotations
