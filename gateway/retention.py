@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from shared.identity import sessions as user_sessions
 from shared.jobs import runs
 from shared.jobs.job import JobContext
 from shared.messaging.retention import delete_expired
@@ -58,9 +59,7 @@ class Retention:
         )
         sessions = await self._delete(
             ctx,
-            "DELETE FROM user_sessions WHERE token_hash IN (SELECT token_hash FROM user_sessions"
-            " WHERE revoked_at < %(cutoff)s OR last_seen_at < %(cutoff)s - %(idle)s"
-            " OR created_at < %(cutoff)s - %(absolute)s LIMIT %(batch)s)",
+            user_sessions.RETENTION_DELETE,
             now - SESSION_KEPT_AFTER_EXPIRY,
             named={
                 "idle": timedelta(minutes=settings.session_idle_minutes),

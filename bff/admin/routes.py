@@ -33,6 +33,7 @@ from bff.web.api import (
 )
 from bff.web.audit import AuditAction, AuditEntry
 from bff.web.keys import CURRENT_USER, PASSWORD_HASHER
+from shared import members
 from shared.database import connection_cursor, transaction
 from shared.identity import sessions, users
 from shared.identity.account_reset import reset_account
@@ -277,10 +278,7 @@ async def assign_advisor(request: web.Request) -> web.StreamResponse:
                     detail="Invalid fields: advisor_id",
                     errors=[{"field": "advisor_id", "message": "not an active advisor"}],
                 )
-        await cur.execute(
-            "UPDATE members SET advisor_id = %s, updated_at = now() WHERE id = %s",
-            (str(assignment.advisor_id) if assignment.advisor_id else None, str(member_id)),
-        )
+        await members.set_advisor(cur, member_id, assignment.advisor_id)
         await audit.record(
             cur, request, member_id=member_id, action=AuditAction.UPDATE, resource="advisor"
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 
-from bff.web.limits import Limits, WindowLimit
+from bff.web.limits import Limits, WindowLimit, wait_sql
 from shared.database import Cursor, Pool, connection_cursor
 from shared.identity.passwords import Hasher, HashingBusy
 
@@ -24,14 +24,6 @@ from shared.identity.passwords import Hasher, HashingBusy
 def account_key(email: str) -> str:
     """How an account is counted: a hash of the lowercased email (no address stored)."""
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
-_WAIT = """
-    (SELECT EXTRACT(EPOCH FROM occurred_at + %({w})s - clock_timestamp())
-       FROM login_failures
-      WHERE {where} AND occurred_at > clock_timestamp() - %({w})s
-      ORDER BY occurred_at DESC OFFSET %({n})s LIMIT 1)
-"""
 
 
 class Throttled(Exception):
@@ -44,17 +36,19 @@ class Throttled(Exception):
 
 def _wait_expression(account: str, ip: str, limits: Limits) -> tuple[str, dict[str, object]]:
     """SQL for the seconds until every window has room (NULL when all have room now)."""
-    windows: list[tuple[str, WindowLimit]] = [
-        ("account_key = %(account)s AND client_ip = %(ip)s", limits.login_per_account_ip),
-        ("account_key = %(account)s", limits.login_per_account),
-        ("client_ip = %(ip)s", limits.login_per_ip),
+    windows: list[tuple[str, str, WindowLimit]] = [
+        ("pair", "account_key = %(account)s AND client_ip = %(ip)s", limits.login_per_account_ip),
+        ("per_account", "account_key = %(account)s", limits.login_per_account),
+        ("per_ip", "client_ip = %(ip)s", limits.login_per_ip),
     ]
     params: dict[str, object] = {"account": account, "ip": ip}
     parts = []
-    for index, (where, limit) in enumerate(windows):
-        params[f"w{index}"] = limit.window
-        params[f"n{index}"] = limit.count - 1
-        parts.append(_WAIT.format(w=f"w{index}", n=f"n{index}", where=where))
+    for name, where, limit in windows:
+        wait, window_params = wait_sql(
+            limit, name=name, table="login_failures", at="occurred_at", where=where
+        )
+        parts.append(wait)
+        params.update(window_params)
     return "greatest(" + ",".join(parts) + ")", params
 
 

@@ -39,6 +39,7 @@ from bff.web.api import (
 )
 from bff.web.keys import CURRENT_USER
 from connectors.storage import ObjectUrlSigner, S3Location
+from shared import employers
 from shared.database import Cursor, connection_cursor, transaction
 from shared.eligibility import files
 from shared.events.eligibility import EligibilityFileReceived, EligibilityTerminationsConfirmed
@@ -167,15 +168,10 @@ async def create_employer(request: web.Request) -> web.StreamResponse:
     """Create an employer; 409 when the name is taken (case-insensitively)."""
     new = await read_body(request, NewEmployer)
     async with transaction(request.app[POOL]) as cur:
-        await cur.execute(
-            "INSERT INTO employers (id, name) VALUES (%s, %s)"
-            " ON CONFLICT ((lower(name))) DO NOTHING RETURNING id, name, created_at",
-            (str(uuid.uuid4()), new.name),
-        )
-        row = await cur.fetchone()
-    if row is None:
+        created = await employers.create_employer(cur, new.name)
+    if created is None:
         raise ApiProblem(409, "Conflict", detail="An employer with this name exists.")
-    employer = EmployerOut(id=row[0], name=row[1], created_at=row[2])
+    employer = EmployerOut(id=created.id, name=created.name, created_at=created.created_at)
     log.info(
         "employer created",
         extra={"employer_id": str(employer.id), "by": str(request[CURRENT_USER].id)},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -35,23 +34,11 @@ from bff.web.api import (
 from bff.web.audit import AuditAction
 from bff.web.keys import CURRENT_USER
 from bff.web.session_auth import session_token
+from shared import members
 from shared.database import Cursor, connection_cursor, transaction
 from shared.group_commit import GroupCommit
 from shared.identity.sessions import token_hash
 from shared.web.keys import POOL, REQUEST_ID, SETTINGS
-
-_CONTACT_FIELDS = ("phone_e164", "sms_opt_in")
-_PROFILE_FIELDS = (
-    "age",
-    "dependents",
-    "annual_income",
-    "monthly_costs",
-    "marital_status",
-    "houses",
-    "vehicles",
-    "risk_answers",
-)
-_JSON_FIELDS = ("houses", "vehicles", "risk_answers")
 
 SCREENS_BY_SESSION: web.AppKey[GroupCommit[ScreenRequest, bytes | None]] = web.AppKey(
     "screens_by_session"
@@ -120,31 +107,12 @@ async def _screens_by_session_context(app: web.Application) -> AsyncIterator[Non
 
 async def _apply_patch(cur: Cursor, member_id: uuid.UUID, patch: MemberPatch) -> None:
     values: dict[str, Any] = patch.model_dump(mode="json", exclude_unset=True)
-    contact = {name: values[name] for name in _CONTACT_FIELDS if name in values}
-    if contact:
-        assignments = ", ".join(f"{name} = %({name})s" for name in contact)
-        await cur.execute(
-            f"UPDATE members SET {assignments}, updated_at = now() WHERE id = %(id)s",  # noqa: S608 - whitelisted names
-            {**contact, "id": str(member_id)},
-        )
-    profile = {name: values[name] for name in _PROFILE_FIELDS if name in values}
-    if profile:
-        params = {
-            name: json.dumps(value) if name in _JSON_FIELDS and value is not None else value
-            for name, value in profile.items()
-        }
-        if "houses" in params and params["houses"] is None:
-            params["houses"] = "[]"
-        if "vehicles" in params and params["vehicles"] is None:
-            params["vehicles"] = "[]"
-        columns = ", ".join(profile)
-        placeholders = ", ".join(f"%({name})s" for name in profile)
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in profile)
-        await cur.execute(
-            f"INSERT INTO member_profiles (member_id, {columns}) VALUES (%(id)s, {placeholders})"  # noqa: S608 - whitelisted names
-            f" ON CONFLICT (member_id) DO UPDATE SET {updates}, updated_at = now()",
-            {**params, "id": str(member_id)},
-        )
+    await members.set_contact(
+        cur, member_id, {name: values[name] for name in members.CONTACT_COLUMNS if name in values}
+    )
+    await members.upsert_profile(
+        cur, member_id, {name: values[name] for name in members.PROFILE_COLUMNS if name in values}
+    )
 
 
 async def patch_member(request: web.Request) -> web.StreamResponse:
@@ -167,20 +135,17 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     user = request[CURRENT_USER]
     async with transaction(request.app[POOL]) as cur:
         await visible_member(cur, member_id, user)
-        await cur.execute(
-            "INSERT INTO member_notes (id, member_id, author_id, body) VALUES (%s, %s, %s, %s)"
-            " RETURNING id, created_at",
-            (str(uuid.uuid4()), str(member_id), str(user.id), note.body),
+        note_id, created_at = await members.add_note(
+            cur, member_id, author_id=user.id, body=note.body
         )
-        row = await cur.fetchone()
         await audit.record(
             cur, request, member_id=member_id, action=AuditAction.CREATE, resource="note"
         )
     out = NoteOut(
-        id=row[0],
+        id=note_id,
         body=note.body,
         author=PersonRef(id=user.id, full_name=user.full_name),
-        created_at=row[1],
+        created_at=created_at,
     )
     return json_model(out, status=201)
 

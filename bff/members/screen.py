@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from bff.web.audit import views_sql
 from bff.web.prepared import PreparedStatement
 from shared.database import Cursor
 from shared.domain.wellness import WellnessAssessment, WellnessInput, assess_wellness
@@ -26,6 +27,7 @@ from shared.identity.sessions import (
     CLEARED_SESSION_CONDITIONS,
     LIVE_SESSION_CONDITIONS,
     TOUCH_EVERY_SECONDS,
+    TOUCH_STALE_LIVE_SESSIONS,
     SessionUser,
 )
 
@@ -34,6 +36,13 @@ RECENT_NOTES = 50
 UPCOMING_APPOINTMENTS = 20
 BALANCE_POINTS = 30  # per account, for the balance chart
 
+# Every item here (the member, profile, notes, ...) is built a second time, key for key, by
+# the live page's trigger (`member_change()`, migration 0015): a change carries the item as
+# the screen shows it. They stay two texts because the trigger's is in an applied migration
+# and a shared SQL function would mean re-issuing the whole trigger function in a new one
+# and a function call in this hot statement; the integration test
+# `test_every_change_carries_its_item_exactly_as_the_screen_shows_it` fails when they drift.
+#
 # Lists with a LIMIT are sorted once, in their subquery: a plain json_agg over an ordered
 # subquery keeps that order (PostgREST relies on the same), and a second ORDER BY inside
 # the aggregate would sort again on every view.
@@ -113,6 +122,11 @@ _MEMBER_JOINS = """
 """
 _WITH_PROFILE = "FROM m LEFT JOIN member_profiles p ON p.member_id = m.id"
 
+# The audit rows of the screens CTE `m` renders (one view per row).
+AUDIT_VIEWS_OF_M = views_sql(
+    actor="viewer_id", member="id", request_id="request_id", source="m", resource="member_screen"
+)
+
 _LIMIT_TYPES = {"appointments": "int", "messages": "int", "notes": "int", "balances": "int"}
 _LIMITS = {
     "appointments": UPCOMING_APPOINTMENTS,
@@ -150,17 +164,11 @@ _PREPARED_SCREENS_BY_SESSION = PreparedStatement(
           JOIN user_sessions s ON s.token_hash = r.token_hash
           JOIN users u ON u.id = s.user_id
          WHERE {LIVE_SESSION_CONDITIONS} AND {CLEARED_SESSION_CONDITIONS}
-    ), touched AS (
-        UPDATE user_sessions SET last_seen_at = now()
-         WHERE token_hash IN (SELECT token_hash FROM live WHERE stale)
-    ), m AS (
+    ), touched AS ({TOUCH_STALE_LIVE_SESSIONS}), m AS (
         SELECT live.position, live.request_id, live.viewer_id, {_MEMBER_COLUMNS}
           FROM live JOIN members m ON m.id = live.member_id {_MEMBER_JOINS}
          WHERE live.is_admin OR m.advisor_id = live.viewer_id
-    ), audit AS (
-        INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)
-        SELECT viewer_id, id, 'view', 'member_screen', request_id FROM m
-    )
+    ), audit AS ({AUDIT_VIEWS_OF_M})
     SELECT m.position, {_DOCUMENT} {_WITH_PROFILE}
     """,  # noqa: S608 - constant SQL
     {

@@ -33,7 +33,7 @@ from bff.web.api import (
 )
 from bff.web.audit import AuditAction
 from bff.web.keys import CURRENT_USER, LIMITS
-from bff.web.limits import Limits
+from bff.web.limits import Limits, wait_sql
 from shared.database import Cursor, transaction
 from shared.events import SmsRequested
 from shared.messaging import outbox
@@ -134,36 +134,33 @@ def _check_reachable(member: MemberRef) -> None:
 async def _check_limits(
     cur: Cursor, *, advisor_id: uuid.UUID, member_id: uuid.UUID, limits: Limits
 ) -> None:
-    """Serialise senders per advisor and member, then refuse when a window is full.
-
-    Waits are measured from `clock_timestamp()`, not `now()`: a row committed by a
-    request that got the lock first carries its own transaction's `now()`, which
-    can be later than ours, and would make the wait exceed the window.
-    """
+    """Serialise senders per advisor and member, then refuse when a window is full."""
     await cur.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended('sms-advisor:' || %s, 0)),"
         " pg_advisory_xact_lock(hashtextextended('sms-member:' || %s, 0))",
         (str(advisor_id), str(member_id)),
     )
+    advisor_wait, advisor_params = wait_sql(
+        limits.sms_per_advisor,
+        name="advisor",
+        table="sms_messages",
+        at="created_at",
+        where="sent_by = %(advisor)s AND purpose = 'advisor'",
+    )
+    member_wait, member_params = wait_sql(
+        limits.sms_per_member,
+        name="member",
+        table="sms_messages",
+        at="created_at",
+        where="member_id = %(member)s AND purpose = 'advisor'",
+    )
     await cur.execute(
-        """
-        SELECT
-          (SELECT EXTRACT(EPOCH FROM created_at + %(aw)s - clock_timestamp()) FROM sms_messages
-            WHERE sent_by = %(advisor)s AND purpose = 'advisor'
-              AND created_at > clock_timestamp() - %(aw)s
-            ORDER BY created_at DESC OFFSET %(an)s LIMIT 1),
-          (SELECT EXTRACT(EPOCH FROM created_at + %(mw)s - clock_timestamp()) FROM sms_messages
-            WHERE member_id = %(member)s AND purpose = 'advisor'
-              AND created_at > clock_timestamp() - %(mw)s
-            ORDER BY created_at DESC OFFSET %(mn)s LIMIT 1)
-        """,
+        f"SELECT {advisor_wait}, {member_wait}",
         {
             "advisor": str(advisor_id),
             "member": str(member_id),
-            "aw": limits.sms_per_advisor.window,
-            "an": limits.sms_per_advisor.count - 1,
-            "mw": limits.sms_per_member.window,
-            "mn": limits.sms_per_member.count - 1,
+            **advisor_params,
+            **member_params,
         },
     )
     row = await cur.fetchone()

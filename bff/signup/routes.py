@@ -38,7 +38,8 @@ from bff.web.api import (
     too_many_requests,
 )
 from bff.web.keys import CLOCK, LIMITS, PASSWORD_HASHER
-from bff.web.limits import WindowLimit, client_ip
+from bff.web.limits import WindowLimit, client_ip, wait_sql
+from shared import members
 from shared.database import Cursor, transaction
 from shared.email import messages
 from shared.events import EmailRequested
@@ -109,16 +110,13 @@ async def _count_attempt(cur: Cursor, ip: str, limit: WindowLimit) -> int | None
     concurrent requests cannot slip past the count together.
     """
     await cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ("signup:" + ip,))
-    await cur.execute(
-        "SELECT EXTRACT(EPOCH FROM occurred_at + %(window)s - clock_timestamp())"
-        " FROM signup_attempts"
-        " WHERE client_ip = %(ip)s AND occurred_at > clock_timestamp() - %(window)s"
-        " ORDER BY occurred_at DESC OFFSET %(full)s LIMIT 1",
-        {"ip": ip, "window": limit.window, "full": limit.count - 1},
+    wait, params = wait_sql(
+        limit, name="ip", table="signup_attempts", at="occurred_at", where="client_ip = %(ip)s"
     )
-    row = await cur.fetchone()
-    if row is not None:
-        return max(1, math.ceil(float(row[0])))
+    await cur.execute(f"SELECT {wait}", {"ip": ip, **params})
+    (seconds,) = await cur.fetchone()
+    if seconds is not None:
+        return max(1, math.ceil(float(seconds)))
     await cur.execute("INSERT INTO signup_attempts (client_ip) VALUES (%s)", (ip,))
     return None
 
@@ -245,27 +243,21 @@ async def _create_member(cur: Cursor, found: pending.Pending) -> SignupOut | Non
     # The employer's roster decides where an employee's benefit applies.
     country = (eligible[5] if eligible else None) or found.country
     access_type: AccessType = "employer" if employer else "dtc"
-    await cur.execute(
-        "INSERT INTO members (id, email, full_name, country, access_type, employer_id,"
-        " birth_date, salary, password_hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (lower(email)) DO NOTHING RETURNING id",
-        (
-            str(uuid.uuid4()),
-            found.email,
-            full_name,
-            country,
-            access_type,
-            str(employer.id) if employer else None,
-            eligible[3] if eligible else None,
-            eligible[4] if eligible else None,
-            found.password_hash,
-        ),
+    member_id = await members.insert_member(
+        cur,
+        email=found.email,
+        full_name=full_name,
+        country=country,
+        access_type=access_type,
+        employer_id=employer.id if employer else None,
+        birth_date=eligible[3] if eligible else None,
+        salary=eligible[4] if eligible else None,
+        password_hash=found.password_hash,
     )
-    row = await cur.fetchone()
-    if row is None:
+    if member_id is None:
         return None
     return SignupOut(
-        id=row[0],
+        id=member_id,
         email=found.email,
         full_name=full_name,
         country=country,

@@ -60,6 +60,23 @@ class ViewRow:
 AUDIT_WRITER: web.AppKey[GroupCommit[ViewRow, None]] = web.AppKey("audit_writer")
 
 
+def views_sql(*, actor: str, member: str, request_id: str, source: str, resource: str) -> str:
+    """SQL (a CTE body) appending a view of `resource` per row of `source`, whose columns
+    `actor`, `member` and `request_id` name the viewer, the member and the request.
+
+    For one-statement screens that read and audit together (the member page's hot path):
+    the row is written by the statement that reads the data, so it commits with it.
+    """
+    for name in (actor, member, request_id, source, resource):
+        if not name.isidentifier():
+            raise ValueError(f"not an SQL name: {name!r}")
+    return (
+        "INSERT INTO audit_log (actor_id, member_id, action, resource, request_id)"  # noqa: S608 - names checked above
+        f" SELECT {actor}, {member}, '{AuditAction.VIEW.value}', '{resource}',"
+        f" {request_id} FROM {source}"
+    )
+
+
 async def write_views(cur: Cursor, rows: Sequence[ViewRow]) -> list[None]:
     """Append the view rows of one group commit in one statement."""
     await cur.execute(

@@ -49,6 +49,28 @@ class Limits:
     client_ip_header: str | None = None
 
 
+def wait_sql(
+    limit: WindowLimit, *, name: str, table: str, at: str, where: str
+) -> tuple[str, dict[str, object]]:
+    """SQL (a scalar subquery) for the seconds until `limit`'s window has room, and its params.
+
+    The rows of `table` matching `where` are the counted events, `at` their time. The
+    window is full while `limit.count` of them are younger than the window, and has room
+    once the latest-but-`count - 1` leaves it; the subquery is NULL while there is room.
+    Measured from `clock_timestamp()`, not `now()`: a row committed by a request that got
+    the caller's lock first carries its own transaction's `now()`, which can be later than
+    ours, and would make the wait exceed the window. `name` keeps the parameters of several
+    windows in one statement apart (`%(<name>_window)s`, `%(<name>_full)s`).
+    """
+    window, full = f"{name}_window", f"{name}_full"
+    sql = (
+        f"(SELECT EXTRACT(EPOCH FROM {at} + %({window})s - clock_timestamp()) FROM {table}"  # noqa: S608 - our names
+        f" WHERE {where} AND {at} > clock_timestamp() - %({window})s"
+        f" ORDER BY {at} DESC OFFSET %({full})s LIMIT 1)"
+    )
+    return sql, {window: limit.window, full: limit.count - 1}
+
+
 def client_ip(request: web.Request, limits: Limits) -> str:
     """The client's address: the load balancer's appended entry, or the peer address."""
     if limits.client_ip_header:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared import members
 from shared.database import Cursor
 from shared.events.eligibility import MemberTerminated
 from shared.messaging import outbox
@@ -78,20 +79,9 @@ async def supersede_waiting(cur: Cursor, file: StagedFile) -> int:
 
 async def update_members(cur: Cursor, file: StagedFile) -> int:
     """Listed members of this employer get the file's country and salary (and access back)."""
-    await _execute(
-        cur,
-        "UPDATE members m"
-        " SET country = s.country, salary = coalesce(s.salary, m.salary),"
-        "     status = 'active', terminated_at = NULL, updated_at = now()"
-        " FROM eligibility_staging s"
-        " WHERE s.file_id = %(file)s AND s.reason IS NULL"
-        "   AND m.employer_id = %(employer)s AND lower(m.email) = s.email"
-        "   AND (m.country IS DISTINCT FROM s.country"
-        "        OR m.salary IS DISTINCT FROM coalesce(s.salary, m.salary)"
-        "        OR m.status <> 'active')",
-        {"file": str(file.id), "employer": str(file.employer_id)},
+    return await members.apply_roster(
+        cur, file_id=file.id, employer_id=file.employer_id, timeout=APPLY_TIMEOUT_SECONDS
     )
-    return int(cur.rowcount)
 
 
 async def upsert_records(cur: Cursor, file: StagedFile) -> int:
@@ -146,16 +136,9 @@ async def terminate_leavers(ctx: HandlerContext[Any], file: StagedFile, *, now: 
     """
     cur = ctx.cur
     params = {"file": str(file.id), "employer": str(file.employer_id), "now": now}
-    await _execute(
-        cur,
-        "UPDATE members m SET status = 'terminated', terminated_at = %(now)s, updated_at = %(now)s"
-        " WHERE m.employer_id = %(employer)s AND m.status = 'active'"
-        "   AND NOT EXISTS (SELECT 1 FROM eligibility_staging s"
-        "                   WHERE s.file_id = %(file)s AND s.email = lower(m.email))"
-        " RETURNING m.id",
-        params,
+    ended = await members.terminate_unlisted(
+        cur, file_id=file.id, employer_id=file.employer_id, now=now, timeout=APPLY_TIMEOUT_SECONDS
     )
-    ended = [uuid.UUID(str(row[0])) for row in await cur.fetchall()]
     await _execute(
         cur,
         "DELETE FROM eligibility_records r WHERE r.employer_id = %(employer)s"

@@ -9,6 +9,9 @@ A live session may still owe something before it reaches any data (see
 `SessionUser.owes`): a new password after an admin reset, or MFA enrollment when MFA
 is required for the user. A session records whether its sign-in proved the second
 factor (`mfa_verified_at`); a user with MFA on gets no session before that.
+
+Every statement that writes `user_sessions` is here: the bff's one-statement member page
+composes `TOUCH_STALE_LIVE_SESSIONS`, gateway retention runs `RETENTION_DELETE`.
 """
 
 from __future__ import annotations
@@ -124,6 +127,19 @@ CLEARED_SESSION_CONDITIONS = f"""
     NOT u.password_change_required
     AND (s.mfa_verified_at IS NOT NULL
          OR (u.role <> 'admin' AND NOT %(mfa_required)s AND NOT {_MFA_ENABLED}))
+"""
+# Retention's batched delete of sessions that had ended by `%(cutoff)s`: revoked, idle for
+# `%(idle)s` or older than `%(absolute)s` (`gateway.retention`, `%(batch)s` rows at a time).
+RETENTION_DELETE = (
+    "DELETE FROM user_sessions WHERE token_hash IN (SELECT token_hash FROM user_sessions"
+    " WHERE revoked_at < %(cutoff)s OR last_seen_at < %(cutoff)s - %(idle)s"
+    " OR created_at < %(cutoff)s - %(absolute)s LIMIT %(batch)s)"
+)
+# A CTE body for one-statement hot paths that check sessions themselves: touches the
+# sessions of CTE `live`'s rows (columns `token_hash`, `stale`) flagged stale.
+TOUCH_STALE_LIVE_SESSIONS = """
+        UPDATE user_sessions SET last_seen_at = now()
+         WHERE token_hash IN (SELECT token_hash FROM live WHERE stale)
 """
 # The user of a token hash's live session, touching its `last_seen_at` when older than
 # TOUCH_EVERY_SECONDS (param `touch`).

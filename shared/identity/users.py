@@ -1,4 +1,4 @@
-"""Advisor and admin accounts: the `users` table."""
+"""Advisor and admin accounts: every statement that writes the `users` table."""
 
 from __future__ import annotations
 

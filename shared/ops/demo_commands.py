@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import uuid
 from typing import Any
 
+from shared import employers, members
 from shared.database import Cursor, create_pool, transaction
+from shared.identity import users
 from shared.identity.passwords import hash_password
 from shared.identity.users import Role
 from shared.ops.command import print_json
@@ -43,12 +44,14 @@ async def ensure_user(cur: Cursor, email: str, full_name: str, role: Role, passw
     row = await cur.fetchone()
     if row is not None:
         return str(row[0])
-    user_id = str(uuid.uuid4())
-    await cur.execute(
-        "INSERT INTO users (id, email, full_name, role, password_hash) VALUES (%s, %s, %s, %s, %s)",
-        (user_id, email, full_name, role.value, await hash_password(password)),
+    user = await users.create_user(
+        cur,
+        email=email,
+        full_name=full_name,
+        role=role,
+        password_hash=await hash_password(password),
     )
-    return user_id
+    return str(user.id)
 
 
 async def seed_members(
@@ -58,54 +61,18 @@ async def seed_members(
 
     One statement per table, whatever the count, so 10,000 members take a second.
     """
-    await cur.execute(
-        "INSERT INTO employers (id, name) VALUES (%s, %s) ON CONFLICT (lower(name)) DO NOTHING",
-        (str(uuid.uuid4()), DEMO_EMPLOYER),
-    )
+    await employers.create_employer(cur, DEMO_EMPLOYER)
     await cur.execute("SELECT id FROM employers WHERE lower(name) = lower(%s)", (DEMO_EMPLOYER,))
     (employer_id,) = await cur.fetchone()
-    await cur.execute(
-        """
-        WITH new AS (
-            INSERT INTO members (id, email, full_name, phone_e164, country, sms_opt_in,
-                                 access_type, employer_id, advisor_id)
-            SELECT gen_random_uuid(),
-                   %(prefix)s || '.' || n || '@example.com',
-                   (%(first)s::text[])[1 + n %% cardinality(%(first)s::text[])] || ' '
-                     || (%(last)s::text[])[1 + (n / 10) %% cardinality(%(last)s::text[])]
-                     || ' ' || n,
-                   '+1415555' || lpad((n %% 10000)::text, 4, '0'),
-                   'US',
-                   n %% 3 <> 0,
-                   CASE WHEN n %% 2 = 0 THEN 'employer' ELSE 'dtc' END,
-                   CASE WHEN n %% 2 = 0 THEN %(employer)s::uuid END,
-                   (%(advisors)s::uuid[])[1 + n %% cardinality(%(advisors)s::uuid[])]
-              FROM generate_series(1, %(count)s) AS n
-            ON CONFLICT (lower(email)) DO NOTHING
-            RETURNING id
-        )
-        INSERT INTO member_profiles (member_id, age, dependents, annual_income, monthly_costs,
-                                     marital_status, houses, vehicles, risk_answers)
-        SELECT id, 25 + (random() * 40)::int, (random() * 3)::int,
-               round((30000 + random() * 220000)::numeric, 2),
-               round((800 + random() * 6000)::numeric, 2),
-               (ARRAY['single', 'married', 'divorced', 'domestic partnership'])
-                 [1 + (random() * 3)::int],
-               '[{"id": 1, "ownership_status": "mortgaged"}]'::jsonb,
-               '[{"id": 1, "year": 2019}]'::jsonb,
-               '[true, false, true]'::jsonb
-          FROM new
-        """,
-        {
-            "prefix": email_prefix,
-            "first": _FIRST,
-            "last": _LAST,
-            "employer": str(employer_id),
-            "advisors": advisor_ids,
-            "count": count,
-        },
+    return await members.insert_demo_members(
+        cur,
+        count=count,
+        email_prefix=email_prefix,
+        first_names=_FIRST,
+        last_names=_LAST,
+        employer_id=str(employer_id),
+        advisor_ids=advisor_ids,
     )
-    return int(cur.rowcount)
 
 
 async def seed_demo_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -337,3 +337,57 @@ async def test_shutdown_ends_every_stream_so_browsers_reconnect(client, pool, te
         end = await page.next()
 
     assert end.data == {"reason": "shutdown"}
+
+
+async def test_every_change_carries_its_item_exactly_as_the_screen_shows_it(client, pool, team):
+    """The screen's SQL (`bff.members.screen`) and the trigger's payload (migration 0015)
+    build the same items in two places; an open page patches itself with the payload, so
+    the two must agree key for key and value for value, for every kind."""
+    advisor = team.advisor.user["id"]
+    member_id = await make_member(pool, advisor_id=advisor, profile=dict(FULL_PROFILE))
+    latest: dict[str, Any] = {}
+    async with stream(team.advisor, member_id) as page:
+        await page.next()
+        patch = {"phone_e164": "+14155550199", "monthly_costs": "9000.00"}
+        assert (await team.advisor.patch(f"/api/v1/members/{member_id}", json=patch)).ok
+        note = await team.advisor.post(f"/api/v1/members/{member_id}/notes", json={"body": "n"})
+        assert note.status == 201
+        risk = await team.advisor.post(f"/api/v1/members/{member_id}/risk-profile")
+        assert risk.status == 201
+        await _message(pool, member_id, advisor)
+        item_id = str(uuid.uuid4())
+        async with transaction(pool) as cur:
+            await cur.execute(
+                "INSERT INTO appointments (id, member_id, advisor_id, starts_at, ends_at, source)"
+                " VALUES (%s, %s, %s, now() + interval '1 day', now() + interval '25 hours',"
+                " 'calendly')",
+                (str(uuid.uuid4()), member_id, advisor),
+            )
+            await cur.execute(
+                "INSERT INTO linked_items (id, member_id, provider_item_id,"
+                " access_token_encrypted, institution_name) VALUES (%s, %s, %s, 'x', 'Bank')",
+                (item_id, member_id, f"item-{item_id}"),
+            )
+            await cur.execute(
+                "INSERT INTO accounts (id, linked_item_id, provider_account_id, name,"
+                " current_balance) VALUES (%s, %s, %s, 'Checking', 1234.50)",
+                (str(uuid.uuid4()), item_id, f"acc-{item_id}"),
+            )
+            await cur.execute(
+                "UPDATE linked_items SET last_synced_at = now() WHERE id = %s", (item_id,)
+            )
+        kinds = {"member", "profile", "note", "risk_profile", "message", "appointment"}
+        while not (kinds <= set(latest) and latest.get("linked_item", {}).get("accounts")):
+            change = (await page.next_change()).data
+            latest[change["kind"]] = change[change["kind"]]
+    screen = await (await team.advisor.get(f"/api/v1/members/{member_id}")).json()
+
+    assert latest == {
+        "member": screen["member"],
+        "profile": screen["profile"],
+        "note": screen["notes"][0],
+        "risk_profile": screen["risk_profile"],
+        "message": screen["messages"][0],
+        "appointment": screen["appointments"][0],
+        "linked_item": screen["linked_items"][0],
+    }
