@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from gateway import stuck_work
 from shared.jobs import runs
 from shared.jobs.job import JobContext
 from shared.messaging.retention import delete_expired
@@ -84,8 +85,7 @@ class Retention:
         )
         retries = await self._delete(
             ctx,
-            "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
-            " FROM stuck_work_retries WHERE last_attempt_at < %s LIMIT %s)",
+            stuck_work.RETENTION_DELETE,
             now - timedelta(days=RUN_HISTORY_DAYS),
         )
         history = await runs.delete_history(ctx.pool, before=now - timedelta(days=RUN_HISTORY_DAYS))

@@ -51,12 +51,12 @@ from connectors.errors import (
 )
 from connectors.http import RequestProgress
 from connectors.sms import SmsSender
-from gateway.repositories import sms_messages
 from shared.database import Pool, transaction
 from shared.events import SmsRequested, SmsStatusChanged
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
 from shared.messaging.errors import Deferred, PermanentFailure
+from shared.sms import messages as sms_messages
 
 log = logging.getLogger(__name__)
 
