@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from gateway import stuck_work
+from gateway.webhooks import events as webhook_events
 from shared.jobs import runs
 from shared.jobs.job import JobContext
 from shared.messaging.retention import delete_expired
@@ -51,10 +52,9 @@ class Retention:
             outbox_after=timedelta(days=settings.outbox_retention_days),
             inbox_after=timedelta(days=settings.inbox_retention_days),
         )
-        webhooks = await self._delete_older(
+        webhooks = await self._delete(
             ctx,
-            "webhook_events",
-            "received_at",
+            webhook_events.RETENTION_DELETE,
             now - timedelta(days=settings.webhook_event_retention_days),
         )
         sessions = await self._delete(

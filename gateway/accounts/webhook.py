@@ -21,11 +21,11 @@ from aiohttp import web
 from connectors.aggregation import VERIFICATION_HEADER
 from connectors.errors import ConnectorError, RateLimited, WebhookVerificationError
 from gateway.providers import PROVIDERS
+from gateway.webhooks.events import store_event
 from gateway.webhooks.intake import (
     acknowledged,
     read_body,
     refuse,
-    store_event,
     unreadable,
 )
 from shared.database import Cursor, transaction
