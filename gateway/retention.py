@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from gateway import stuck_work
+from gateway.webhooks import events as webhook_events
 from shared.identity import sessions as user_sessions
 from shared.jobs import runs
 from shared.jobs.job import JobContext
@@ -51,10 +53,9 @@ class Retention:
             outbox_after=timedelta(days=settings.outbox_retention_days),
             inbox_after=timedelta(days=settings.inbox_retention_days),
         )
-        webhooks = await self._delete_older(
+        webhooks = await self._delete(
             ctx,
-            "webhook_events",
-            "received_at",
+            webhook_events.RETENTION_DELETE,
             now - timedelta(days=settings.webhook_event_retention_days),
         )
         sessions = await self._delete(
@@ -83,8 +84,7 @@ class Retention:
         )
         retries = await self._delete(
             ctx,
-            "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
-            " FROM stuck_work_retries WHERE last_attempt_at < %s LIMIT %s)",
+            stuck_work.RETENTION_DELETE,
             now - timedelta(days=RUN_HISTORY_DAYS),
         )
         history = await runs.delete_history(ctx.pool, before=now - timedelta(days=RUN_HISTORY_DAYS))

@@ -5,8 +5,9 @@ together with the events they write; each sweep reads the operator switches and
 leaves alone the work a paused connector keeps waiting on purpose. The sweeps
 live with their features (`gateway/sms/sweeps.py`, `gateway/accounts/sweeps.py`,
 `gateway/eligibility/sweeps.py`); the scheduler lists them. What they share is
-here: the bookkeeping of retries per item (`stuck_work_retries`), so a row is
-retried a few times, never more often than its threshold, then given up.
+here: the bookkeeping of retries per item (`stuck_work_retries`, written only by
+this module), so a row is retried a few times, never more often than its
+threshold, then given up.
 
 SMS still `sending` are not swept: `gateway.sms.reconciliation` asks the
 provider what happened (a blind retry could text the member twice).
@@ -43,7 +44,14 @@ class StuckWorkSweep:
                 await sweep(ctx, cur, now, switches)
 
 
-async def _retry_counts(cur: Cursor, kind: str, ids: list[str], now: datetime) -> dict[str, int]:
+# Retention's batched delete of bookkeeping last touched before `%s` (`gateway.retention`).
+RETENTION_DELETE = (
+    "DELETE FROM stuck_work_retries WHERE (kind, item_id) IN (SELECT kind, item_id"
+    " FROM stuck_work_retries WHERE last_attempt_at < %s LIMIT %s)"
+)
+
+
+async def count_retries(cur: Cursor, kind: str, ids: list[str], now: datetime) -> dict[str, int]:
     """Count one more retry for each id; returns the attempts each has had, this one included."""
     if not ids:
         return {}
@@ -79,7 +87,7 @@ async def retry_or_give_up(
     with `%(cutoff)s` as the threshold; rows retried since the cutoff are left out.
     """
     stuck = await _stuck(cur, kind, select, cutoff)
-    attempts = await _retry_counts(cur, kind, [item for item, _ in stuck], now)
+    attempts = await count_retries(cur, kind, [item for item, _ in stuck], now)
     retry = [(item, other) for item, other in stuck if attempts[item] <= MAX_RETRIES]
     give_up = [item for item, _ in stuck if attempts[item] > MAX_RETRIES]
     return retry, give_up

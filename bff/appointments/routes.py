@@ -27,6 +27,7 @@ from bff.web.api import (
 )
 from bff.web.audit import AuditAction
 from bff.web.keys import CLOCK, CURRENT_USER
+from shared import appointments
 from shared.database import connection_cursor, transaction
 from shared.events.appointments import AppointmentBooked, AppointmentCancelled
 from shared.messaging import outbox
@@ -35,7 +36,7 @@ from shared.web.producing import event_for_request
 
 MAX_DURATION = timedelta(hours=8)
 LIST_LIMIT = 200
-_COLUMNS = "id, starts_at, ends_at, status, source"
+_COLUMNS = appointments.COLUMNS
 
 
 class AppointmentIn(BaseModel):
@@ -63,7 +64,17 @@ class AppointmentList(BaseModel):
 
 
 def _appointment(row: tuple[Any, ...]) -> AppointmentOut:
-    return AppointmentOut(id=row[0], starts_at=row[1], ends_at=row[2], status=row[3], source=row[4])
+    return _out(appointments.appointment(row))
+
+
+def _out(appointment: appointments.Appointment) -> AppointmentOut:
+    return AppointmentOut(
+        id=appointment.id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        status=appointment.status,
+        source=appointment.source,
+    )
 
 
 async def list_appointments(request: web.Request) -> web.StreamResponse:
@@ -101,18 +112,16 @@ async def book_appointment(request: web.Request) -> web.StreamResponse:
                 reason="no_advisor",
             )
         appointment_id = uuid.uuid4()
-        await cur.execute(
-            "INSERT INTO appointments (id, member_id, advisor_id, starts_at, ends_at, source)"  # noqa: S608
-            f" VALUES (%s, %s, %s, %s, %s, 'console') RETURNING {_COLUMNS}",
-            (
-                str(appointment_id),
-                str(member_id),
-                str(member.advisor_id),
-                window.starts_at,
-                window.ends_at,
-            ),
+        appointment = _out(
+            await appointments.book(
+                cur,
+                appointment_id,
+                member_id=member_id,
+                advisor_id=member.advisor_id,
+                starts_at=window.starts_at,
+                ends_at=window.ends_at,
+            )
         )
-        appointment = _appointment(await cur.fetchone())
         event = AppointmentBooked(
             appointment_id=appointment_id,
             member_id=member_id,
@@ -147,12 +156,7 @@ async def cancel_appointment(request: web.Request) -> web.StreamResponse:
             return json_model(appointment)
         if appointment.ends_at <= request.app[CLOCK]():
             raise ApiProblem(409, "Conflict", detail="The appointment is already over.")
-        await cur.execute(
-            "UPDATE appointments SET status = 'cancelled', cancelled_at = now()"  # noqa: S608
-            f" WHERE id = %s RETURNING {_COLUMNS}",
-            (str(appointment_id),),
-        )
-        appointment = _appointment(await cur.fetchone())
+        appointment = _out(await appointments.cancel(cur, appointment_id))
         event = AppointmentCancelled(
             appointment_id=appointment_id,
             member_id=member_id,

@@ -41,7 +41,7 @@ from bff.web.keys import CURRENT_USER
 from connectors.storage import ObjectUrlSigner, S3Location
 from shared import employers
 from shared.database import Cursor, connection_cursor, transaction
-from shared.eligibility import files
+from shared.eligibility import files, reports
 from shared.events.eligibility import EligibilityFileReceived, EligibilityTerminationsConfirmed
 from shared.messaging import outbox
 from shared.web.keys import POOL, SETTINGS
@@ -99,7 +99,7 @@ class FileSubmission(BaseModel):
     @field_validator("file")
     @classmethod
     def _location(cls, value: str) -> str:
-        S3Location.parse(value)
+        reports.refuse_report(S3Location.parse(value).key)
         return value
 
 

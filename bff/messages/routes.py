@@ -38,6 +38,7 @@ from shared.database import Cursor, transaction
 from shared.events import SmsRequested
 from shared.messaging import outbox
 from shared.sms import MAX_BODY_CHARS, SmsTemplateError, SmsTemplates
+from shared.sms import messages as sms_messages
 from shared.web.keys import POOL
 from shared.web.producing import event_for_request
 
@@ -186,25 +187,26 @@ async def send_message(request: web.Request) -> web.StreamResponse:
             cur, advisor_id=user.id, member_id=member_id, limits=request.app[LIMITS]
         )
         message_id = uuid.uuid4()
-        await cur.execute(
-            "INSERT INTO sms_messages (id, member_id, sent_by, purpose, template, body)"
-            " VALUES (%s, %s, %s, 'advisor', %s, %s)"
-            " RETURNING id, body, status, error_code, created_at, updated_at",
-            (str(message_id), str(member_id), str(user.id), message.template, body),
+        queued = await sms_messages.queue_advisor(
+            cur,
+            message_id,
+            member_id=member_id,
+            sent_by=user.id,
+            template=message.template,
+            body=body,
         )
-        row = await cur.fetchone()
         event = SmsRequested(message_id=message_id, member_id=member_id)
         await outbox.add(cur, event_for_request(request, event, name="sms.requested"))
         await audit.record(
             cur, request, member_id=member_id, action=AuditAction.CREATE, resource="sms_message"
         )
     out = MessageOut(
-        id=row[0],
-        body=row[1],
-        status=row[2],
-        error_code=row[3],
-        created_at=row[4],
-        updated_at=row[5],
+        id=queued.id,
+        body=queued.body,
+        status=queued.status,
+        error_code=queued.error_code,
+        created_at=queued.created_at,
+        updated_at=queued.updated_at,
     )
     return json_model(out, status=202)
 

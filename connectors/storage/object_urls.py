@@ -1,4 +1,4 @@
-"""Where eligibility files live (`s3://bucket/key`) and presigned URLs to upload or download them.
+"""Objects in S3 (`s3://bucket/key`) and presigned URLs to upload or download them.
 
 Presigning is local computation (an HMAC over the request with the process's
 credentials), not a call to S3, so the bff may hand out URLs without going
@@ -19,7 +19,6 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-REPORT_SUFFIX = ".report.csv"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _MAX_KEY_BYTES = 1024
 
@@ -43,8 +42,6 @@ class S3Location:
             raise ValueError("the object key is missing or not valid")
         if not key.isprintable():
             raise ValueError("the object key has control characters")
-        if key.endswith(REPORT_SUFFIX):
-            raise ValueError("that is a processing report, not an eligibility file")
         return cls(bucket, key)
 
     def __str__(self) -> str:

@@ -7,8 +7,8 @@
 - scheduler: `nightly_sync.py`, the nightly balance refresh, and `sweeps.py`,
   failing syncs that stopped moving.
 
-The rows live in `linked_items` and its accounts and transactions
-(`gateway/repositories/linked_items.py`).
+The rows live in `linked_items` and its accounts and transactions, written only
+through `linked_items.py`.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from connectors.aggregation import AccessTokenCipher, PlaidClient, TokenDecryptionError
 from connectors.errors import PermanentError
-from gateway.repositories import linked_items
+from gateway.accounts import linked_items
 from shared.events.accounts import (
     AccountsItemStatusReported,
     AccountsRelinkRequired,

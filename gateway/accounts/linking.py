@@ -9,6 +9,7 @@ from aiohttp import web
 
 from connectors.aggregation import Account
 from connectors.errors import ConnectorError, PermanentError
+from gateway.accounts import linked_items
 from gateway.accounts.models import (
     AccountOut,
     ExchangePublicToken,
@@ -19,7 +20,6 @@ from gateway.accounts.models import (
 from gateway.internal.auth import require_service_token
 from gateway.internal.provider_errors import provider_problem
 from gateway.providers import PROVIDERS
-from gateway.repositories import linked_items
 from shared.database import Cursor, connection_cursor, transaction
 from shared.events.accounts import AccountsSyncRequested
 from shared.messaging import outbox

@@ -20,10 +20,10 @@ still due tonight at once.
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from gateway.accounts import linked_items
 from shared.database import Cursor
 from shared.events import AccountsSyncRequested
 from shared.jobs.job import JobContext
@@ -61,21 +61,13 @@ def share(remaining: int, left: int) -> int:
     return min(math.ceil(remaining / left), MAX_PER_RUN) if remaining else 0
 
 
-_DUE = (
-    " FROM linked_items WHERE status = 'active' AND sync_status <> 'syncing'"
-    " AND (sync_started_at IS NULL OR sync_started_at < %(since)s)"
-    " AND (last_synced_at IS NULL OR last_synced_at < %(since)s)"
-)
-
-
 async def nightly_balance_refresh(ctx: JobContext) -> None:
     """Request this slot's share of tonight's balance refreshes."""
     now = ctx.now()
     since = window_start(ctx.scheduled_for)
     left = 1 if ctx.claim.trigger == "manual" else slots_left(ctx.scheduled_for)
     async with ctx.completing() as cur:
-        await cur.execute("SELECT count(*)" + _DUE, {"since": since})
-        remaining = int((await cur.fetchone())[0])
+        remaining = await linked_items.count_due_tonight(cur, since=since)
         quota = share(remaining, left)
         requested = await _request(ctx, cur, since=since, quota=quota, now=now)
         ctx.record(remaining=remaining, slots_left=left, requested=requested)
@@ -86,14 +78,7 @@ async def _request(
 ) -> int:
     if quota == 0:
         return 0
-    # SKIP LOCKED: a login the worker is updating right now waits for the next slot.
-    await cur.execute(
-        "UPDATE linked_items SET sync_status = 'syncing', sync_started_at = %(now)s,"  # noqa: S608 - constant
-        " updated_at = %(now)s WHERE id IN (SELECT id" + _DUE + " ORDER BY last_synced_at"
-        " NULLS FIRST, id LIMIT %(quota)s FOR UPDATE SKIP LOCKED) RETURNING id",
-        {"since": since, "quota": quota, "now": now},
-    )
-    items = [uuid.UUID(str(row[0])) for row in await cur.fetchall()]
+    items = await linked_items.request_due_tonight(cur, since=since, quota=quota, now=now)
     events = [
         ("accounts.sync_requested", AccountsSyncRequested(linked_item_id=item, reason="nightly"))
         for item in items

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from gateway.accounts import linked_items
 from gateway.stuck_work import BATCH
 from shared.database import Cursor
 from shared.jobs.job import JobContext
@@ -24,10 +25,7 @@ async def sweep_syncs(
     if not switches["aggregation.sync"]:
         ctx.record(syncs="paused by the aggregation.sync switch")
         return
-    await cur.execute(
-        "UPDATE linked_items SET sync_status = 'failed', error_code = 'sync_timed_out',"
-        " updated_at = %s WHERE id IN (SELECT id FROM linked_items WHERE sync_status = 'syncing'"
-        " AND sync_started_at < %s ORDER BY sync_started_at LIMIT %s FOR UPDATE SKIP LOCKED)",
-        (now, now - SYNC_AFTER, BATCH),
+    failed = await linked_items.fail_stuck_syncs(
+        cur, now=now, started_before=now - SYNC_AFTER, limit=BATCH
     )
-    ctx.record(syncs_failed=int(cur.rowcount))
+    ctx.record(syncs_failed=failed)

@@ -20,11 +20,11 @@ from pydantic import ValidationError
 from connectors.aggregation import VERIFICATION_HEADER, AggregationWebhook
 from connectors.errors import ConnectorError, RateLimited, WebhookVerificationError
 from gateway.providers import PROVIDERS
+from gateway.webhooks.events import store_event
 from gateway.webhooks.intake import (
     acknowledged,
     read_body,
     refuse,
-    store_event,
     unreadable,
 )
 from shared.database import Cursor, transaction

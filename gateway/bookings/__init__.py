@@ -10,7 +10,8 @@ appointment is due a reminder, when, once per appointment and purpose, what it
 says) is about appointments; the SMS feature only sends whatever `sms.requested`
 names, without knowing why it was asked.
 
-The rows live in `appointments` (`gateway/repositories/appointments.py`).
+The rows live in `appointments`, written only through `shared/appointments.py` (the
+bff books and cancels in the console too).
 """
 
 from __future__ import annotations

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from connectors.bookings import InviteeWebhook
-from gateway.repositories import appointments
+from shared import appointments
+from shared.database import Cursor
 from shared.events.appointments_sync import SchedulingInviteeReported
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
@@ -50,21 +52,25 @@ async def apply_invitee(ctx: HandlerContext[SchedulingInviteeReported]) -> None:
     if event is None or not hook.payload.email:
         log.warning("invitee webhook without event or email; ignored")
         return
-    member = await appointments.member_by_email(ctx.cur, hook.payload.email)
+    member = await _member_by_email(ctx.cur, hook.payload.email)
     if member is None:
         log.warning("booking matches no member; ignored", extra={"event": data.event})
         return
     member_id, assigned_advisor = member
     advisor_id = None
     for email in host_emails(json.loads(row[0])):
-        advisor_id = await appointments.advisor_by_email(ctx.cur, email)
+        advisor_id = await _advisor_by_email(ctx.cur, email)
         if advisor_id is not None:
             break
     advisor_id = advisor_id or assigned_advisor
     if advisor_id is None:
         log.warning("booking matches no advisor; ignored", extra={"event": data.event})
         return
-    record = appointments.book if data.event == "invitee.created" else appointments.cancel
+    record = (
+        appointments.book_from_provider
+        if data.event == "invitee.created"
+        else appointments.cancel_from_provider
+    )
     await record(
         ctx.cur,
         member_id=member_id,
@@ -73,6 +79,27 @@ async def apply_invitee(ctx: HandlerContext[SchedulingInviteeReported]) -> None:
         ends_at=event.end_time,
         provider_event_id=event.uri,
     )
+
+
+async def _member_by_email(cur: Cursor, email: str) -> tuple[uuid.UUID, uuid.UUID | None] | None:
+    """(member id, assigned advisor id) of the active member with this email."""
+    await cur.execute(
+        "SELECT id, advisor_id FROM members WHERE lower(email) = lower(%s) AND status = 'active'",
+        (email,),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    return uuid.UUID(str(row[0])), uuid.UUID(str(row[1])) if row[1] else None
+
+
+async def _advisor_by_email(cur: Cursor, email: str) -> uuid.UUID | None:
+    """The enabled advisor (or admin) user with this email."""
+    await cur.execute(
+        "SELECT id FROM users WHERE lower(email) = lower(%s) AND disabled_at IS NULL", (email,)
+    )
+    row = await cur.fetchone()
+    return uuid.UUID(str(row[0])) if row is not None else None
 
 
 def consumers() -> list[Consumer]:

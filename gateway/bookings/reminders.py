@@ -3,10 +3,11 @@
 Each run looks at booked appointments whose reminder is due now and has not
 been written yet: the 24-hour reminder while the appointment is between 1 and
 24 hours away, the 1-hour reminder in its last hour. A reminder is an
-`sms_messages` row (unique on appointment and purpose) plus `sms.requested` in
-the outbox, written in the run's final transaction: an appointment gets each
-reminder once whatever the restarts, takeovers, catch-up runs or redeliveries,
-and the worker (which re-checks opt-in and phone before sending) sends it.
+`sms_messages` row (unique on appointment and purpose, written through
+`shared.sms.messages`) plus `sms.requested` in the outbox, written in the run's
+final transaction: an appointment gets each reminder once whatever the
+restarts, takeovers, catch-up runs or redeliveries, and the worker (which
+re-checks opt-in and phone before sending) sends it.
 Cancelled appointments, members who opted out, have no phone or were
 terminated get none. Sending only reaches real phones in staging and
 production: the SMS connector's gate refuses anything but the simulator elsewhere.
@@ -23,6 +24,7 @@ from shared.database import Cursor
 from shared.events import SmsRequested
 from shared.jobs.job import JobContext
 from shared.sms import SmsTemplates
+from shared.sms import messages as sms_messages
 
 TEMPLATE = "appointment_reminder"
 # Members have no time zone on record yet; reminders state times in US Eastern and say so.
@@ -87,37 +89,22 @@ class AppointmentReminders:
     ) -> int:
         if not due:
             return 0
-        now = ctx.now()
-        rows = [
-            (
-                str(uuid.uuid4()),
-                str(item.member_id),
-                reminder.purpose,
-                str(item.appointment_id),
-                TEMPLATE,
-                self._body(item),
-                now,
-                now,
-            )
-            for item in due
-        ]
-        placeholders = ",".join(["(%s, %s, %s, %s, %s, %s, 'requested', %s, %s)"] * len(rows))
-        # A reminder some other transaction wrote meanwhile is skipped, not written twice.
-        await cur.execute(
-            "INSERT INTO sms_messages (id, member_id, purpose, appointment_id, template, body,"  # noqa: S608 - placeholders only
-            " status, created_at, updated_at) VALUES " + placeholders + " ON CONFLICT"
-            " (appointment_id, purpose) WHERE appointment_id IS NOT NULL DO NOTHING"
-            " RETURNING id, member_id",
-            [value for row in rows for value in row],
+        written = await sms_messages.queue_reminders(
+            cur,
+            [
+                sms_messages.NewReminder(
+                    item.member_id,
+                    reminder.purpose,
+                    item.appointment_id,
+                    TEMPLATE,
+                    self._body(item),
+                )
+                for item in due
+            ],
+            now=ctx.now(),
         )
-        written = await cur.fetchall()
         events = [
-            (
-                "sms.requested",
-                SmsRequested(
-                    message_id=uuid.UUID(str(message_id)), member_id=uuid.UUID(str(member))
-                ),
-            )
+            ("sms.requested", SmsRequested(message_id=message_id, member_id=member))
             for message_id, member in written
         ]
         return await ctx.emit(cur, events)

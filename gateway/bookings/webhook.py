@@ -15,12 +15,12 @@ from pydantic import ValidationError
 from connectors.bookings import SIGNATURE_HEADER, InviteeWebhook
 from connectors.errors import WebhookVerificationError
 from gateway.providers import PROVIDERS
+from gateway.webhooks.events import store_event
 from gateway.webhooks.intake import (
     acknowledged,
     event_key,
     read_body,
     refuse,
-    store_event,
     unreadable,
 )
 from shared.database import transaction

@@ -6,6 +6,9 @@ employee is *listed* when any line of the file carries their email (even a
 line rejected for another column: a typo must not end anyone's access); only
 accepted lines change data. Re-running any step changes nothing the second
 time (updates compare before they write, upserts skip identical rows).
+
+This module writes `eligibility_records` (and nothing else writes it); the file
+row changes through `shared.eligibility.files`, the staged rows through `staging`.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gateway.eligibility import staging
 from shared import members
 from shared.database import Cursor
+from shared.eligibility import files
 from shared.events.eligibility import MemberTerminated
 from shared.messaging import outbox
 from shared.messaging.consumer import HandlerContext
@@ -60,20 +65,11 @@ async def newer_file(cur: Cursor, file: StagedFile) -> uuid.UUID | None:
 
 async def supersede_waiting(cur: Cursor, file: StagedFile) -> int:
     """Older files still waiting for confirmation are replaced by this one; returns how many."""
-    await _execute(
-        cur,
-        "UPDATE eligibility_files SET status = 'failed', terminations_pending = NULL,"
-        " error = 'superseded by a newer file before its terminations were confirmed',"
-        " finished_at = clock_timestamp(), updated_at = now()"
-        " WHERE employer_id = %s AND id <> %s AND status = 'needs_confirmation'"
-        " RETURNING id",
-        (str(file.employer_id), str(file.id)),
+    waiting = await files.supersede_waiting(
+        cur, employer_id=file.employer_id, file_id=file.id, timeout=APPLY_TIMEOUT_SECONDS
     )
-    waiting = [str(row[0]) for row in await cur.fetchall()]
     if waiting:
-        await _execute(
-            cur, "DELETE FROM eligibility_staging WHERE file_id = ANY(%s::uuid[])", (waiting,)
-        )
+        await staging.drop_many(cur, waiting, timeout=APPLY_TIMEOUT_SECONDS)
     return len(waiting)
 
 
@@ -170,7 +166,7 @@ async def terminate_leavers(ctx: HandlerContext[Any], file: StagedFile, *, now: 
 
 async def drop_staging(cur: Cursor, file_id: uuid.UUID) -> None:
     """The file is finished: its staging rows are no longer needed."""
-    await _execute(cur, "DELETE FROM eligibility_staging WHERE file_id = %s", (str(file_id),))
+    await staging.drop(cur, file_id, timeout=APPLY_TIMEOUT_SECONDS)
 
 
 async def _execute(cur: Cursor, statement: str, parameters: Any) -> None:

@@ -43,7 +43,7 @@ from connectors.storage import (
 from gateway.eligibility import apply
 from gateway.eligibility.staging import ClaimedFile, StagingLoader
 from shared.domain.eligibility import HeaderError, Rejection, check_line, parse_header
-from shared.eligibility import files
+from shared.eligibility import files, reports
 from shared.events.eligibility import EligibilityFileReceived, EligibilityTerminationsConfirmed
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
@@ -52,7 +52,6 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 QUEUE = topology.queue_by_name("gateway.eligibility")
-REPORT_SUFFIX = ".report.csv"
 # Reports of big files go to disk past this size instead of staying in memory.
 REPORT_SPOOL_BYTES = 4 * 1024 * 1024
 
@@ -206,7 +205,7 @@ class EligibilityFlow:
     async def _upload_report(
         self, file: ClaimedFile, store: FileStore, loader: StagingLoader
     ) -> str:
-        report_key = file.object_key + REPORT_SUFFIX
+        report_key = reports.report_key(file.object_key)
         with tempfile.SpooledTemporaryFile(max_size=REPORT_SPOOL_BYTES) as report:
             await loader.write_report(report)
             report.seek(0)

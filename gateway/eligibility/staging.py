@@ -1,5 +1,10 @@
 """Bulk-load an eligibility file's lines into `eligibility_staging` with COPY, off the event loop.
 
+This module holds every statement that writes `eligibility_staging`: the loader's
+(COPY, duplicate marking, dropping an earlier attempt) and the apply step's
+clean-up once a file is finished or superseded (`drop`, `drop_many`, on the consumer's
+cursor).
+
 aiopg cannot COPY (psycopg2's asynchronous mode has no COPY protocol), so the
 loader holds two psycopg2 connections of its own and runs every statement on
 one dedicated thread: the load connection keeps the whole file in one
@@ -24,6 +29,7 @@ from typing import IO, Any
 import psycopg2
 from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
 
+from shared.database import Cursor
 from shared.domain.eligibility import EligibleEmployee, Rejection
 from shared.eligibility import files
 
@@ -37,6 +43,22 @@ REPORT_HEADER = b"line,status,reason\n"
 _NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+async def drop(cur: Cursor, file_id: uuid.UUID, *, timeout: float | None = None) -> None:
+    """The file is finished: its staged rows are no longer needed (the caller's transaction)."""
+    await cur.execute(
+        "DELETE FROM eligibility_staging WHERE file_id = %s", (str(file_id),), timeout=timeout
+    )
+
+
+async def drop_many(cur: Cursor, file_ids: list[str], *, timeout: float | None = None) -> None:
+    """Superseded files: their staged rows are no longer needed (the caller's transaction)."""
+    await cur.execute(
+        "DELETE FROM eligibility_staging WHERE file_id = ANY(%s::uuid[])",
+        (file_ids,),
+        timeout=timeout,
+    )
 
 
 def _text(value: str | None) -> str:
@@ -107,15 +129,7 @@ class StagingLoader:
 
     def _claim(self) -> ClaimedFile | None:
         with self._progress.cursor() as cur:
-            cur.execute(
-                "UPDATE eligibility_files SET status = 'processing', attempts = attempts + 1,"
-                " rows_read = 0, accepted = 0, rejected = 0, error = NULL,"
-                " started_at = clock_timestamp(), updated_at = now()"
-                " WHERE id = %s AND status IN ('queued', 'processing')"
-                " RETURNING employer_id, bucket, object_key, created_at",
-                (self._file,),
-            )
-            row = cur.fetchone()
+            row = files.claim_for_processing(cur, self._file_id)
         if row is None:
             return None
         with self._load.cursor() as cur:
@@ -201,10 +215,8 @@ class StagingLoader:
 
     def _progress_update(self, rows_read: int, accepted: int, rejected: int) -> None:
         with self._progress.cursor() as cur:
-            cur.execute(
-                "UPDATE eligibility_files SET rows_read = %s, accepted = %s, rejected = %s,"
-                " updated_at = now() WHERE id = %s",
-                (rows_read, accepted, rejected, self._file),
+            files.record_progress(
+                cur, self._file_id, rows_read=rows_read, accepted=accepted, rejected=rejected
             )
 
     async def commit(self) -> StagedCounts:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from gateway.stuck_work import retry_or_give_up
 from shared.database import Cursor
+from shared.eligibility import files
 from shared.events.eligibility import EligibilityFileReceived
 from shared.jobs.job import JobContext
 
@@ -41,11 +42,5 @@ async def sweep_files(
         ],
     )
     if give_up:
-        await cur.execute(
-            "UPDATE eligibility_files SET status = 'failed',"
-            " error = 'processing stopped making progress; retried and gave up',"
-            " finished_at = clock_timestamp(), updated_at = %s"  # the clock of started_at
-            " WHERE id = ANY(%s::uuid[]) AND status = 'processing'",
-            (now, give_up),
-        )
+        await files.fail_stuck(cur, give_up, now=now)
     ctx.record(eligibility_retried=len(retry), eligibility_failed=len(give_up))

@@ -1,6 +1,7 @@
 """Email flow: send a queued `email_messages` row once through the email provider (SES).
 
-Mirrors the SMS flow. Before calling the provider the row moves
+Mirrors the SMS flow, with the same claimed send (`gateway.claimed_send`).
+Before calling the provider the row moves
 `requested -> sending` in its own committed transaction (`claims_pool`); a
 redelivered or repeated `email.requested` that finds the row past `requested`
 sends nothing (and the consumer's inbox row already makes a redelivered
@@ -23,23 +24,25 @@ single-use verification link).
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from functools import partial
 
 from connectors.email import EmailSender, OutgoingEmail
 from connectors.errors import ConnectorError, EmailGateError, PermanentError, TransientError
-from shared.database import Pool, transaction
+from gateway.claimed_send import ClaimedSend
+from shared.database import Pool
 from shared.email import messages
 from shared.events import EmailRequested
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
-from shared.messaging.errors import PermanentFailure
 
 log = logging.getLogger(__name__)
 
 QUEUE = topology.queue_by_name("gateway.email")
 SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"
+CLAIMED_SEND = ClaimedSend(
+    "email", "email", messages.claim, messages.status_of, messages.release, log
+)
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,8 @@ class EmailDispatch:
 async def dispatch(flow: EmailDispatch, ctx: HandlerContext[EmailRequested]) -> None:
     """`email.requested`: send the message once through the email provider."""
     message_id = ctx.data.message_id
-    async with transaction(flow.claims_pool) as claim_cur:
-        claimed = await messages.claim(claim_cur, message_id)
+    claimed = await CLAIMED_SEND.take(flow.claims_pool, ctx.cur, message_id)
     if claimed is None:
-        status = await messages.status_of(ctx.cur, message_id)
-        if status is None:
-            raise PermanentFailure(f"no email message {message_id}")
-        log.info("email already past requested, not sending again", extra={"status": status})
         return
     email = OutgoingEmail(
         to_address=claimed.to_address,
@@ -83,17 +81,12 @@ async def dispatch(flow: EmailDispatch, ctx: HandlerContext[EmailRequested]) -> 
             await messages.mark_outcome_unknown(ctx.cur, message_id, SEND_OUTCOME_UNKNOWN)
             log.warning("email send outcome unknown, not retrying", extra={"code": exc.code})
             return
-        await _release(flow.claims_pool, message_id)
+        await CLAIMED_SEND.give_back(flow.claims_pool, message_id)
         raise
     except ConnectorError:
-        await _release(flow.claims_pool, message_id)  # CircuitOpen: nothing was sent
+        await CLAIMED_SEND.give_back(flow.claims_pool, message_id)  # CircuitOpen: nothing was sent
         raise
     await messages.finish(ctx.cur, message_id, "sent", provider_message_id=sent.message_id)
-
-
-async def _release(claims_pool: Pool, message_id: uuid.UUID) -> None:
-    async with transaction(claims_pool) as cur:
-        await messages.release(cur, message_id)
 
 
 def consumers(sender: EmailSender, claims_pool: Pool) -> list[Consumer]:

@@ -5,9 +5,9 @@
 - scheduler: `reconciliation.py`, settling sends whose outcome is unknown, and
   `sweeps.py`, re-requesting SMS that never reached the provider.
 
-The rows live in `sms_messages` (`gateway/repositories/sms_messages.py`); the
-bff and the appointment reminders (`gateway/bookings/reminders.py`) request SMS
-by writing a row and `sms.requested`.
+The rows live in `sms_messages`, written only through `shared/sms/messages.py`
+(the bff writes the table too); the bff and the appointment reminders
+(`gateway/bookings/reminders.py`) request SMS through it and `sms.requested`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """SMS flows: send requested messages, apply the provider's status reports.
 
 Sending never happens twice for one message. Before calling the provider the
-row moves `requested -> sending` in its own committed transaction; a
+row moves `requested -> sending` in its own committed transaction (the claimed
+send the email flow shares, `gateway.claimed_send`); a
 redelivered (or repeated) `sms.requested` that finds the row past `requested`
 sends nothing. After the call:
 
@@ -51,18 +52,22 @@ from connectors.errors import (
 )
 from connectors.http import RequestProgress
 from connectors.sms import SmsSender
-from gateway.repositories import sms_messages
+from gateway.claimed_send import ClaimedSend
 from shared.database import Pool, transaction
 from shared.events import SmsRequested, SmsStatusChanged
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, HandlerContext
-from shared.messaging.errors import Deferred, PermanentFailure
+from shared.messaging.errors import Deferred
+from shared.sms import messages as sms_messages
 
 log = logging.getLogger(__name__)
 
 DISPATCH_QUEUE = topology.queue_by_name("gateway.sms")
 STATUS_QUEUE = topology.queue_by_name("gateway.sms_status")
 SEND_OUTCOME_UNKNOWN = "send_outcome_unknown"
+CLAIMED_SEND = ClaimedSend(
+    "sms", "SMS", sms_messages.claim, sms_messages.status_of, sms_messages.release, log
+)
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,8 @@ class SmsDispatch:
 async def dispatch(flow: SmsDispatch, ctx: HandlerContext[SmsRequested]) -> None:
     """`sms.requested`: send the message once through the SMS provider."""
     message_id = ctx.data.message_id
-    async with transaction(flow.claims_pool) as claim_cur:
-        claimed = await sms_messages.claim(claim_cur, message_id)
+    claimed = await CLAIMED_SEND.take(flow.claims_pool, ctx.cur, message_id)
     if claimed is None:
-        status = await sms_messages.status_of(ctx.cur, message_id)
-        if status is None:
-            raise PermanentFailure(f"no SMS message {message_id}")
-        log.info("sms already past requested, not sending again", extra={"status": status})
         return
     if not claimed.phone_e164 or not claimed.sms_opt_in:
         reason = "no_phone" if not claimed.phone_e164 else "not_opted_in"
@@ -119,7 +119,7 @@ async def dispatch(flow: SmsDispatch, ctx: HandlerContext[SmsRequested]) -> None
         log.warning("sms refused", extra={"error_type": type(exc).__name__, "code": exc.code})
         return
     except RateLimited as exc:
-        await _release(flow.claims_pool, message_id)
+        await CLAIMED_SEND.give_back(flow.claims_pool, message_id)
         if exc.status is None:  # our own limiter: nothing was sent, wait for a slot
             raise Deferred(exc.retry_after or 1.0, "sender rate limit") from None
         raise
@@ -128,10 +128,10 @@ async def dispatch(flow: SmsDispatch, ctx: HandlerContext[SmsRequested]) -> None
             await sms_messages.mark_outcome_unknown(ctx.cur, message_id, SEND_OUTCOME_UNKNOWN)
             log.warning("sms send outcome unknown, not retrying", extra={"code": exc.code})
             return
-        await _release(flow.claims_pool, message_id)
+        await CLAIMED_SEND.give_back(flow.claims_pool, message_id)
         raise
     except ConnectorError:
-        await _release(flow.claims_pool, message_id)  # CircuitOpen: nothing was sent
+        await CLAIMED_SEND.give_back(flow.claims_pool, message_id)  # CircuitOpen: nothing was sent
         raise
     if sent.status.value == "failed":
         error = str(sent.error_code) if sent.error_code else "failed"
@@ -140,11 +140,6 @@ async def dispatch(flow: SmsDispatch, ctx: HandlerContext[SmsRequested]) -> None
         )
         return
     await sms_messages.advance(ctx.cur, message_id, "sent", provider_message_id=sent.sid)
-
-
-async def _release(claims_pool: Pool, message_id: uuid.UUID) -> None:
-    async with transaction(claims_pool) as cur:
-        await sms_messages.release(cur, message_id)
 
 
 async def _after_cancel(claims_pool: Pool, message_id: uuid.UUID, *, written: bool) -> None:

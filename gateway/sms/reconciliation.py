@@ -40,11 +40,12 @@ from datetime import datetime, timedelta
 
 from connectors.errors import ConnectorError
 from connectors.sms import ListedMessage, SmsLedger
-from gateway.repositories import sms_messages
+from gateway import stuck_work
 from shared.database import Cursor
 from shared.events import SmsRequested
 from shared.jobs.job import JobContext
 from shared.settings import Settings
+from shared.sms import messages as sms_messages
 from shared.switches import read_states
 
 log = logging.getLogger(__name__)
@@ -201,9 +202,7 @@ async def _apply_reports(
             await sms_messages.advance(cur, message.id, status, error_code=code)
             finished += 1
         else:
-            await cur.execute(
-                "UPDATE sms_messages SET updated_at = now() WHERE id = %s", (str(message.id),)
-            )
+            await sms_messages.touch(cur, message.id)
     return finished
 
 
@@ -276,7 +275,9 @@ async def _settle(
         else:
             resend.append(message)
     if resend:
-        attempts = await _count_resends(cur, [str(m.id) for m in resend], ctx.now())
+        attempts = await stuck_work.count_retries(
+            cur, RESEND_KIND, [str(m.id) for m in resend], ctx.now()
+        )
         again = [m for m in resend if attempts[str(m.id)] <= MAX_RESENDS]
         for message in again:
             await sms_messages.release(cur, message.id)
@@ -301,18 +302,6 @@ async def _still_stuck(cur: Cursor, message: Stuck) -> bool:
         (str(message.id), message.since),
     )
     return await cur.fetchone() is not None
-
-
-async def _count_resends(cur: Cursor, ids: list[str], now: datetime) -> dict[str, int]:
-    await cur.execute(
-        "INSERT INTO stuck_work_retries (kind, item_id, attempts, last_attempt_at)"
-        " SELECT %s, unnest(%s::text[]), 1, %s ON CONFLICT (kind, item_id) DO UPDATE"
-        " SET attempts = stuck_work_retries.attempts + 1,"
-        " last_attempt_at = EXCLUDED.last_attempt_at"
-        " RETURNING item_id, attempts",
-        (RESEND_KIND, ids, now),
-    )
-    return {str(item): int(attempts) for item, attempts in await cur.fetchall()}
 
 
 async def _give_up(cur: Cursor, messages: list[Stuck]) -> int:

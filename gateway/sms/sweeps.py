@@ -16,6 +16,7 @@ from gateway.stuck_work import retry_or_give_up
 from shared.database import Cursor
 from shared.events import SmsRequested
 from shared.jobs.job import JobContext
+from shared.sms import messages as sms_messages
 
 SMS_REQUESTED_AFTER = timedelta(minutes=15)
 
@@ -43,9 +44,5 @@ async def sweep_requested(
         ],
     )
     if give_up:
-        await cur.execute(
-            "UPDATE sms_messages SET status = 'failed', error_code = 'stuck_requested',"
-            " updated_at = %s WHERE id = ANY(%s::uuid[]) AND status = 'requested'",
-            (now, give_up),
-        )
+        await sms_messages.fail_stuck_requested(cur, give_up, now=now)
     ctx.record(sms_requested_retried=len(retry), sms_requested_failed=len(give_up))

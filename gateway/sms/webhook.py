@@ -19,14 +19,13 @@ from aiohttp import web
 
 from connectors.sms import SIGNATURE_HEADER, MessageStatus, StatusCallback
 from gateway.providers import PROVIDERS, public_url
+from gateway.webhooks.events import IncomingEvent, store_event
 from gateway.webhooks.intake import (
     INTAKE,
-    IncomingEvent,
     acknowledged,
     event_key,
     read_body,
     refuse,
-    store_event,
     unreadable,
 )
 from shared.database import Cursor, transaction

@@ -8,7 +8,8 @@ transaction stores the raw event once (unique on provider and event key, so a
 duplicate answers 200 and does nothing) and writes the event the worker acts on
 to the outbox, and answers 2xx. The hottest path (Twilio status callbacks)
 shares that transaction with concurrent callbacks (group commit,
-`intake.store_events`) and still answers only once it is committed. The work
+`events.store_events`) and still answers only once it is committed. `events.py`
+holds every statement that writes `webhook_events`. The work
 itself happens in the worker, so providers get their answer in milliseconds.
 """
 

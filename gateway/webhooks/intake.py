@@ -1,18 +1,18 @@
-"""What every webhook handler shares: a bounded body read, refusals, and storing the raw event."""
+"""What every webhook handler shares: a bounded body read, refusals, acknowledgements, and the
+group commit that stores the hottest path's raw events (`events.store_events`)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from shared.database import Cursor
+from gateway.webhooks.events import IncomingEvent, store_events
 from shared.group_commit import GroupCommit
-from shared.messaging.envelope import Envelope
 from shared.web.client_limits import read_body_bytes
 from shared.web.keys import POOL
 from shared.web.problems import problem_response
@@ -68,75 +68,7 @@ def event_key(raw: str) -> str:
     return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def store_event(
-    cur: Cursor, *, provider: str, key: str, event_type: str | None, payload: bytes
-) -> int | None:
-    """Insert the raw event once; its id, or None when this event was already received."""
-    await cur.execute(
-        "INSERT INTO webhook_events (provider, event_key, event_type, payload)"
-        " VALUES (%s, %s, %s, %s) ON CONFLICT (provider, event_key) DO NOTHING RETURNING id",
-        (provider, key, event_type, payload.decode("utf-8", errors="replace")),
-    )
-    row = await cur.fetchone()
-    return int(row[0]) if row is not None else None
-
-
-@dataclass(frozen=True)
-class IncomingEvent:
-    """A verified webhook to store once, with the event to emit when it is new."""
-
-    provider: str
-    key: str
-    event_type: str
-    payload: bytes
-    envelope: Envelope
-
-
 INTAKE: web.AppKey[GroupCommit[IncomingEvent, bool]] = web.AppKey("webhook_intake")
-
-
-async def store_events(cur: Cursor, events: Sequence[IncomingEvent]) -> list[bool]:
-    """Store a group commit's raw events and, for each new one, its outbox event.
-
-    Returns per event whether it was new. The same event twice in one batch is
-    stored once (the later copy is a duplicate). Rows go in key order, so two
-    batches that share keys take their locks in the same order and never deadlock.
-    """
-    first: dict[tuple[str, str], IncomingEvent] = {}
-    for event in events:
-        first.setdefault((event.provider, event.key), event)
-    rows = sorted(first.values(), key=lambda event: (event.provider, event.key))
-    await cur.execute(
-        "WITH input AS ("
-        " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[],"
-        "                      %s::uuid[], %s::text[], %s::text[], %s::text[])"
-        "   WITH ORDINALITY AS t(provider, event_key, event_type, payload,"
-        "                        message_id, type, correlation_id, body, position)),"
-        " stored AS ("
-        " INSERT INTO webhook_events (provider, event_key, event_type, payload)"
-        " SELECT provider, event_key, event_type, payload FROM input ORDER BY position"
-        " ON CONFLICT (provider, event_key) DO NOTHING RETURNING provider, event_key),"
-        " queued AS ("
-        " INSERT INTO outbox (message_id, event_type, correlation_id, body)"
-        " SELECT i.message_id, i.type, i.correlation_id, i.body"
-        " FROM input i JOIN stored s USING (provider, event_key) ORDER BY i.position)"
-        " SELECT provider, event_key FROM stored",
-        (
-            [event.provider for event in rows],
-            [event.key for event in rows],
-            [event.event_type for event in rows],
-            [event.payload.decode("utf-8", errors="replace") for event in rows],
-            [str(event.envelope.id) for event in rows],
-            [event.envelope.type for event in rows],
-            [event.envelope.correlation_id for event in rows],
-            [event.envelope.to_json() for event in rows],
-        ),
-    )
-    new = {(provider, key) for provider, key in await cur.fetchall()}
-    return [
-        first[(event.provider, event.key)] is event and (event.provider, event.key) in new
-        for event in events
-    ]
 
 
 async def intake_context(app: web.Application) -> AsyncIterator[None]:

@@ -1,6 +1,8 @@
-"""Eligibility files: the repository both the bff (submit, read, confirm) and the worker use.
+"""Every statement that writes `eligibility_files`: the bff (submit, confirm) and the worker use it.
 
-Functions take the caller's cursor, bind every parameter and never commit.
+Functions take the caller's cursor, bind every parameter and never commit. The
+staging loader claims files and reports progress on a psycopg2 connection of its
+own, off the event loop (`claim_for_processing`, `record_progress` are blocking).
 `started_at` and `finished_at` both come from the database's wall clock
 (`clock_timestamp()`): `now()` is when the writer's transaction began, and the worker's
 transaction begins before the claim that sets `started_at` commits on another connection.
@@ -12,7 +14,7 @@ import json
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -226,6 +228,67 @@ async def finish(cur: Cursor, file_id: uuid.UUID, *, terminated: int) -> None:
         " terminations_pending = NULL, finished_at = clock_timestamp(), updated_at = now()"
         " WHERE id = %s",
         (terminated, str(file_id)),
+    )
+
+
+async def supersede_waiting(
+    cur: Cursor, *, employer_id: uuid.UUID, file_id: uuid.UUID, timeout: float | None = None
+) -> list[str]:
+    """Fail the employer's other files waiting for confirmation (a newer one replaces them); ids."""
+    await cur.execute(
+        "UPDATE eligibility_files SET status = 'failed', terminations_pending = NULL,"
+        " error = 'superseded by a newer file before its terminations were confirmed',"
+        " finished_at = clock_timestamp(), updated_at = now()"
+        " WHERE employer_id = %s AND id <> %s AND status = 'needs_confirmation'"
+        " RETURNING id",
+        (str(employer_id), str(file_id)),
+        timeout=timeout,
+    )
+    return [str(row[0]) for row in await cur.fetchall()]
+
+
+async def fail_stuck(cur: Cursor, file_ids: list[str], *, now: datetime) -> None:
+    """Fail files still `processing` whose restarts were used up (the stuck-work sweep)."""
+    await cur.execute(
+        "UPDATE eligibility_files SET status = 'failed',"
+        " error = 'processing stopped making progress; retried and gave up',"
+        " finished_at = clock_timestamp(), updated_at = %s"  # the clock of started_at
+        " WHERE id = ANY(%s::uuid[]) AND status = 'processing'",
+        (now, file_ids),
+    )
+
+
+class BlockingCursor(Protocol):
+    """The part of a psycopg2 cursor the staging loader's statements use."""
+
+    def execute(self, query: str, vars: Any = ..., /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+
+def claim_for_processing(cur: BlockingCursor, file_id: uuid.UUID) -> tuple[Any, ...] | None:
+    """(Re)start processing a `queued` or `processing` file; its (employer id, bucket, key,
+    created at), or None when it is past processing. Blocking: the loader's connection."""
+    cur.execute(
+        "UPDATE eligibility_files SET status = 'processing', attempts = attempts + 1,"
+        " rows_read = 0, accepted = 0, rejected = 0, error = NULL,"
+        " started_at = clock_timestamp(), updated_at = now()"
+        " WHERE id = %s AND status IN ('queued', 'processing')"
+        " RETURNING employer_id, bucket, object_key, created_at",
+        (str(file_id),),
+    )
+    row: tuple[Any, ...] | None = cur.fetchone()
+    return row
+
+
+def record_progress(
+    cur: BlockingCursor, file_id: uuid.UUID, *, rows_read: int, accepted: int, rejected: int
+) -> None:
+    """The line counts so far, for the page that polls them. Blocking: the loader's connection."""
+    cur.execute(
+        "UPDATE eligibility_files SET rows_read = %s, accepted = %s, rejected = %s,"
+        " updated_at = now() WHERE id = %s",
+        (rows_read, accepted, rejected, str(file_id)),
     )
 
 

@@ -38,7 +38,7 @@ from aiormq.abc import AbstractChannel, AbstractConnection, DeliveredMessage
 from pydantic import BaseModel
 
 from shared.database import Cursor, Pool, transaction
-from shared.messaging import outbox, topology
+from shared.messaging import inbox, outbox, topology
 from shared.messaging.connection import BrokerConnection
 from shared.messaging.copying import copy_to_queue
 from shared.messaging.envelope import Envelope, EventRegistry, InvalidMessage
@@ -376,11 +376,7 @@ class ConsumerRunner:
         message already recorded (or a second copy within the batch) is a duplicate and
         its handler does not run.
         """
-        record_inbox = (
-            "INSERT INTO inbox (consumer, message_id)"
-            " SELECT %s, unnest(%s::uuid[]) ON CONFLICT DO NOTHING RETURNING message_id::text",
-            (consumer.name, [str(item.envelope.id) for item in items]),
-        )
+        record_inbox = inbox.record(consumer.name, [str(item.envelope.id) for item in items])
         async with transaction(self._pool, first=record_inbox) as cur:
             fresh = {row[0] for row in await cur.fetchall()}
             outcomes = []

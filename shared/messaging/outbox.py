@@ -1,15 +1,31 @@
-"""Write events in the caller's transaction: an event exists if and only if its change committed."""
+"""Write events in the caller's transaction: an event exists if and only if its change committed.
+
+Every statement that writes `outbox` is here: producers add events, the relay
+marks them published, retention deletes published ones. The webhook intake's
+one-statement store (raw event and its outbox row together, for its group
+commit) builds its outbox insert from `INSERT_INTO`.
+"""
 
 from __future__ import annotations
 
 from shared.database import Cursor, Pool
 from shared.messaging.envelope import Envelope
 
+# The insert's head; the values follow (a VALUES list, or a SELECT in one caller's statement).
+INSERT_INTO = "INSERT INTO outbox (message_id, event_type, correlation_id, body)"
+_INSERT_ONE = INSERT_INTO + " VALUES (%s, %s, %s, %s)"
+_INSERT_VALUES = INSERT_INTO + " VALUES "
+# Retention's batched delete of rows published more than `%s` ago (`shared.messaging.retention`).
+RETENTION_DELETE = (
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL"
+    " AND published_at < now() - %s ORDER BY id LIMIT %s)"
+)
+
 
 async def add(cur: Cursor, envelope: Envelope) -> None:
     """Insert one event into the outbox through the caller's transaction cursor."""
     await cur.execute(
-        "INSERT INTO outbox (message_id, event_type, correlation_id, body) VALUES (%s, %s, %s, %s)",
+        _INSERT_ONE,
         (str(envelope.id), envelope.type, envelope.correlation_id, envelope.to_json()),
     )
 
@@ -21,9 +37,14 @@ async def add_many(cur: Cursor, envelopes: list[Envelope]) -> None:
     rows = [(str(e.id), e.type, e.correlation_id, e.to_json()) for e in envelopes]
     placeholders = ",".join(["(%s, %s, %s, %s)"] * len(rows))
     await cur.execute(
-        "INSERT INTO outbox (message_id, event_type, correlation_id, body) VALUES " + placeholders,  # noqa: S608 - placeholders only
+        _INSERT_VALUES + placeholders,
         [value for row in rows for value in row],
     )
+
+
+async def mark_published(cur: Cursor, row_ids: list[int]) -> None:
+    """The broker confirmed these rows (the relay's transaction still holds their locks)."""
+    await cur.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (row_ids,))
 
 
 async def status(pool: Pool) -> dict[str, object]:

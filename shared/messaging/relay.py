@@ -22,7 +22,7 @@ import psycopg2
 from aiormq import spec
 
 from shared.database import Pool, transaction
-from shared.messaging import topology
+from shared.messaging import outbox, topology
 from shared.messaging.connection import BrokerConnection, BrokerUnavailable
 from shared.tasks import cancel_and_wait
 
@@ -129,9 +129,7 @@ class OutboxRelay:
                 row[0] for row, result in zip(rows, results, strict=True) if result is True
             ]
             if confirmed:
-                await cur.execute(
-                    "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (confirmed,)
-                )
+                await outbox.mark_published(cur, confirmed)
         self.published_total += len(confirmed)
         if len(confirmed) < len(rows):
             raise PublishFailed(f"{len(rows) - len(confirmed)} of {len(rows)} not confirmed")

@@ -1,4 +1,7 @@
-"""Deleting what the backbone no longer needs: published outbox rows and old inbox rows."""
+"""Deleting what the backbone no longer needs: published outbox rows and old inbox rows.
+
+The statements belong to their tables' owners (`outbox`, `inbox`); this runs them in batches.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from shared.database import Pool, transaction
+from shared.messaging import inbox, outbox
 
 _BATCH = 5_000
 
@@ -35,16 +39,6 @@ async def delete_expired(
     Inbox rows must outlive any redelivery of their message (retry tiers top out
     at 10 minutes), so keep `inbox_after` at days, not minutes.
     """
-    outbox = await _delete_in_batches(
-        pool,
-        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_at IS NOT NULL"
-        " AND published_at < now() - %s ORDER BY id LIMIT %s)",
-        outbox_after,
-    )
-    inbox = await _delete_in_batches(
-        pool,
-        "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox"
-        " WHERE received_at < now() - %s LIMIT %s)",
-        inbox_after,
-    )
-    return RetentionResult(outbox_deleted=outbox, inbox_deleted=inbox)
+    outbox_deleted = await _delete_in_batches(pool, outbox.RETENTION_DELETE, outbox_after)
+    inbox_deleted = await _delete_in_batches(pool, inbox.RETENTION_DELETE, inbox_after)
+    return RetentionResult(outbox_deleted=outbox_deleted, inbox_deleted=inbox_deleted)

@@ -455,7 +455,7 @@ def test_the_entrypoint_runs_the_command_through_new_relic_when_a_key_is_set() -
 
 def test_the_files_bucket_lifecycle_and_permissions_follow_the_keys_the_code_writes() -> None:
     from bff.employers.routes import UPLOAD_PREFIX
-    from gateway.eligibility.flows import REPORT_SUFFIX
+    from shared.eligibility.reports import REPORT_SUFFIX
 
     s3 = load_hcl(TERRAFORM / "modules" / "s3" / "main.tf")
     lifecycle = next(

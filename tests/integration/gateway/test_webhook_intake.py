@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from gateway.webhooks.intake import IncomingEvent, store_events
+from gateway.webhooks.events import IncomingEvent, store_events
 from shared.database import transaction
 from shared.events import REGISTRY, SmsStatusChanged
 

@@ -1,8 +1,8 @@
 """Every provider message status has a place in our forward-only SMS statuses, or none."""
 
 from connectors.sms import MessageStatus
-from gateway.repositories.sms_messages import RANK
 from gateway.sms.webhook import STATUS_MAP
+from shared.sms.messages import RANK
 
 
 def test_every_mapped_status_is_one_our_rows_know_or_queued():

@@ -1,6 +1,12 @@
-"""SMS message rows and the one rule for their status: it only moves forward.
+"""Every statement that writes `sms_messages`, and its status rule: it only moves forward.
 
     requested -> sending -> sent -> delivered | undelivered | failed
+
+The bff queues an advisor's message (`queue_advisor`) and the reminders job its
+reminders (`queue_reminders`), each with `sms.requested` in the caller's
+transaction; the worker claims, releases and advances them; the sweep and
+reconciliation jobs fail or touch the ones that stopped moving. Both deployables
+write the table, so its one owner lives in `shared/`.
 
 `failed` can also come straight from `requested`/`sending` (refused before or
 by the provider). A status with a lower rank than the row's never overwrites
@@ -11,7 +17,9 @@ the send, are harmless.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from shared.database import Cursor
 
@@ -25,6 +33,80 @@ class Claimed:
     body: str
     phone_e164: str | None
     sms_opt_in: bool
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An advisor's message as the bff answers it."""
+
+    id: uuid.UUID
+    body: str
+    status: str
+    error_code: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewReminder:
+    """A reminder to queue for a booked appointment (unique on appointment and purpose)."""
+
+    member_id: uuid.UUID
+    purpose: str
+    appointment_id: uuid.UUID
+    template: str
+    body: str
+
+
+async def queue_advisor(
+    cur: Cursor,
+    message_id: uuid.UUID,
+    *,
+    member_id: uuid.UUID,
+    sent_by: uuid.UUID,
+    template: str | None,
+    body: str,
+) -> Queued:
+    """Insert an advisor's message as `requested` (the caller writes its `sms.requested`)."""
+    await cur.execute(
+        "INSERT INTO sms_messages (id, member_id, sent_by, purpose, template, body)"
+        " VALUES (%s, %s, %s, 'advisor', %s, %s)"
+        " RETURNING id, body, status, error_code, created_at, updated_at",
+        (str(message_id), str(member_id), str(sent_by), template, body),
+    )
+    row = await cur.fetchone()
+    return Queued(uuid.UUID(str(row[0])), row[1], row[2], row[3], row[4], row[5])
+
+
+async def queue_reminders(
+    cur: Cursor, reminders: Sequence[NewReminder], *, now: datetime
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Insert reminders as `requested` in one statement; (id, member id) of those written.
+
+    A reminder some other transaction wrote meanwhile is skipped, not written twice.
+    """
+    rows = [
+        (
+            str(uuid.uuid4()),
+            str(item.member_id),
+            item.purpose,
+            str(item.appointment_id),
+            item.template,
+            item.body,
+            now,
+            now,
+        )
+        for item in reminders
+    ]
+    placeholders = ",".join(["(%s, %s, %s, %s, %s, %s, 'requested', %s, %s)"] * len(rows))
+    await cur.execute(
+        "INSERT INTO sms_messages (id, member_id, purpose, appointment_id, template, body,"  # noqa: S608 - placeholders only
+        " status, created_at, updated_at) VALUES " + placeholders + " ON CONFLICT"
+        " (appointment_id, purpose) WHERE appointment_id IS NOT NULL DO NOTHING"
+        " RETURNING id, member_id",
+        [value for row in rows for value in row],
+    )
+    return [(uuid.UUID(str(row[0])), uuid.UUID(str(row[1]))) for row in await cur.fetchall()]
 
 
 async def claim(cur: Cursor, message_id: uuid.UUID) -> Claimed | None:
@@ -72,6 +154,22 @@ async def clear_outcome_unknown(cur: Cursor, message_id: uuid.UUID, error_code: 
     await cur.execute(
         "UPDATE sms_messages SET error_code = NULL WHERE id = %s AND error_code = %s",
         (str(message_id), error_code),
+    )
+
+
+async def fail_stuck_requested(cur: Cursor, message_ids: list[str], *, now: datetime) -> None:
+    """Fail messages still `requested` whose re-requests were used up (`stuck_requested`)."""
+    await cur.execute(
+        "UPDATE sms_messages SET status = 'failed', error_code = 'stuck_requested',"
+        " updated_at = %s WHERE id = ANY(%s::uuid[]) AND status = 'requested'",
+        (now, message_ids),
+    )
+
+
+async def touch(cur: Cursor, message_id: uuid.UUID) -> None:
+    """Move `updated_at` on, so a job that looked at the message waits before asking again."""
+    await cur.execute(
+        "UPDATE sms_messages SET updated_at = now() WHERE id = %s", (str(message_id),)
     )
 
 

@@ -1,4 +1,9 @@
-"""Linked logins, their accounts and transactions."""
+"""Every statement that writes a linked login, its accounts and their transactions.
+
+`linked_items`, `accounts` and `transactions` are one aggregate: the worker's sync,
+the internal linking API, the nightly refresh and the stuck-sync sweep all change
+them through these functions, which take the caller's cursor and never commit.
+"""
 
 from __future__ import annotations
 
@@ -257,6 +262,49 @@ async def mark_repaired(cur: Cursor, linked_item_id: uuid.UUID) -> None:
         " WHERE id = %s AND status = 'needs_relink'",
         (str(linked_item_id),),
     )
+
+
+# Logins due tonight's refresh: active, not syncing, neither synced nor requested since `since`.
+_DUE_TONIGHT = (
+    " FROM linked_items WHERE status = 'active' AND sync_status <> 'syncing'"
+    " AND (sync_started_at IS NULL OR sync_started_at < %(since)s)"
+    " AND (last_synced_at IS NULL OR last_synced_at < %(since)s)"
+)
+
+
+async def count_due_tonight(cur: Cursor, *, since: datetime) -> int:
+    """How many logins tonight's refresh has still to request."""
+    await cur.execute("SELECT count(*)" + _DUE_TONIGHT, {"since": since})
+    return int((await cur.fetchone())[0])
+
+
+async def request_due_tonight(
+    cur: Cursor, *, since: datetime, quota: int, now: datetime
+) -> list[uuid.UUID]:
+    """Mark up to `quota` due logins `syncing`, oldest sync first; their ids.
+
+    SKIP LOCKED: a login the worker is updating right now waits for the next slot.
+    """
+    await cur.execute(
+        "UPDATE linked_items SET sync_status = 'syncing', sync_started_at = %(now)s,"  # noqa: S608 - constant
+        " updated_at = %(now)s WHERE id IN (SELECT id" + _DUE_TONIGHT + " ORDER BY last_synced_at"
+        " NULLS FIRST, id LIMIT %(quota)s FOR UPDATE SKIP LOCKED) RETURNING id",
+        {"since": since, "quota": quota, "now": now},
+    )
+    return [uuid.UUID(str(row[0])) for row in await cur.fetchall()]
+
+
+async def fail_stuck_syncs(
+    cur: Cursor, *, now: datetime, started_before: datetime, limit: int
+) -> int:
+    """Fail up to `limit` syncs `syncing` since before `started_before` (`sync_timed_out`)."""
+    await cur.execute(
+        "UPDATE linked_items SET sync_status = 'failed', error_code = 'sync_timed_out',"
+        " updated_at = %s WHERE id IN (SELECT id FROM linked_items WHERE sync_status = 'syncing'"
+        " AND sync_started_at < %s ORDER BY sync_started_at LIMIT %s FOR UPDATE SKIP LOCKED)",
+        (now, started_before, limit),
+    )
+    return int(cur.rowcount)
 
 
 def _currency(code: str | None) -> str | None:
