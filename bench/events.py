@@ -83,15 +83,17 @@ async def consume_pipeline(
 ) -> None:
     pool = await _pool(database_url)
 
-    async def handle(ctx: HandlerContext[Tick]) -> None:
-        await ctx.cur.execute(
-            "INSERT INTO bench_effects (phase, n, handled_at) VALUES (%s, %s, clock_timestamp())",
-            (ctx.data.phase, ctx.data.n),
+    async def handle(contexts: list[HandlerContext[Tick]]) -> None:
+        # A batch handler: the batch's effects in one statement, as a real DB-only consumer would.
+        await contexts[0].cur.execute(
+            "INSERT INTO bench_effects (phase, n, handled_at)"
+            " SELECT unnest(%s::text[]), unnest(%s::int[]), clock_timestamp()",
+            ([ctx.data.phase for ctx in contexts], [ctx.data.n for ctx in contexts]),
         )
 
     broker = BrokerConnection(amqp_url, name="bench-worker")
     broker.start()
-    consumer = Consumer(QUEUE, {Tick: handle}, batch_size=batch_size)
+    consumer = Consumer(QUEUE, batch_handlers={Tick: handle}, batch_size=batch_size)
     runner = ConsumerRunner(pool, broker, REGISTRY, [consumer], producer="bench", prefetch=128)
     runner.start()
     await runner.wait_consuming()
