@@ -161,9 +161,13 @@ class EffectHarness:
         await runner.resume(self.queue.name)
         return connection
 
-    async def relay(self) -> OutboxRelay:
+    async def relay(self, listening_poll_interval: float = 10.0) -> OutboxRelay:
         relay = OutboxRelay(
-            self.pool, await self.broker(), dsn=self.database_url, poll_interval=0.5
+            self.pool,
+            await self.broker(),
+            dsn=self.database_url,
+            poll_interval=0.5,
+            listening_poll_interval=listening_poll_interval,
         )
         relay.start()
         self._relays.append(relay)
