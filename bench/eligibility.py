@@ -41,7 +41,7 @@ from pydantic import SecretStr
 
 from bench.results import save_results
 from gateway.eligibility.flows import EligibilityFlow, s3_store_opener
-from gateway.worker import RUNNER
+from gateway.worker import RUNNER, only
 from gateway.worker import create_app as create_worker
 from shared.database import create_pool, transaction
 from shared.events import REGISTRY
@@ -92,7 +92,7 @@ async def run_worker(database_url: str, amqp_url: str, endpoint: str) -> None:
     settings = _settings(database_url, amqp_url, endpoint)
     configure_logging(service="bench-worker", level=settings.log_level)
     flow = EligibilityFlow(settings, s3_store_opener(settings))
-    app = create_worker(settings, consumers=lambda _: [flow.consumer()])
+    app = create_worker(settings, consumers=only(flow.consumer()))
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", infra.free_port())

@@ -6,7 +6,7 @@ It creates its own database and vhost, runs the consumer side in a second
 process (as the worker would run), and prints:
 (a) raw aiormq: publish with pipelined confirms + consume with acks, events/s;
 (b) our pipeline: outbox insert committed -> relay -> consumer handler committed, events/s,
-    and the ratio to (a);
+    and the ratio to (a); (a) and (b) alternate over ROUNDS rounds of events/ROUNDS each;
 (c) at a steady offered load (default 200 events/s): p50/p99 latency from the
     producer's commit to the handler's commit.
 """
@@ -45,6 +45,8 @@ class Tick(BaseModel):
     phase: str
 
 
+ROUNDS = 2
+BATCH_SIZES = (1, 64)
 REGISTRY = EventRegistry(EventType(EVENT, 1, Tick, "benchmark event"))
 QUEUE = QueueSpec("bench.pipeline", (EVENT,))
 
@@ -83,15 +85,17 @@ async def consume_pipeline(
 ) -> None:
     pool = await _pool(database_url)
 
-    async def handle(ctx: HandlerContext[Tick]) -> None:
-        await ctx.cur.execute(
-            "INSERT INTO bench_effects (phase, n, handled_at) VALUES (%s, %s, clock_timestamp())",
-            (ctx.data.phase, ctx.data.n),
+    async def handle(contexts: list[HandlerContext[Tick]]) -> None:
+        # A batch handler: the batch's effects in one statement, as a real DB-only consumer would.
+        await contexts[0].cur.execute(
+            "INSERT INTO bench_effects (phase, n, handled_at)"
+            " SELECT unnest(%s::text[]), unnest(%s::int[]), clock_timestamp()",
+            ([ctx.data.phase for ctx in contexts], [ctx.data.n for ctx in contexts]),
         )
 
     broker = BrokerConnection(amqp_url, name="bench-worker")
     broker.start()
-    consumer = Consumer(QUEUE, {Tick: handle}, batch_size=batch_size)
+    consumer = Consumer(QUEUE, batch_handlers={Tick: handle}, batch_size=batch_size)
     runner = ConsumerRunner(pool, broker, REGISTRY, [consumer], producer="bench", prefetch=128)
     runner.start()
     await runner.wait_consuming()
@@ -233,33 +237,52 @@ async def run(events: int, rate: int, seconds: float) -> dict[str, Any]:
             await cur.execute(
                 "CREATE TABLE bench_effects (phase text, n int, handled_at timestamptz)"
             )
-        _progress(f"raw aiormq: {events} messages")
-        raw_rate = await bench_raw(amqp_url, events)
-
         broker = BrokerConnection(amqp_url, name="bench-producer")
         broker.start()
         budget = str(events / 500 + seconds + 120)
+        # Reference and pipeline rounds alternate, so the machine's load weighs on both;
+        # each side's rate is its events over its summed time across the rounds.
+        per_round = max(1, events // ROUNDS)
+        raw_seconds = 0.0
+        pipeline_seconds = dict.fromkeys(BATCH_SIZES, 0.0)
+        for round_ in range(ROUNDS):
+            _progress(f"round {round_ + 1}/{ROUNDS}, raw aiormq: {per_round} messages")
+            raw_seconds += per_round / await bench_raw(amqp_url, per_round)
+            for batch_size in BATCH_SIZES:
+                consumer = _start_consumer(
+                    "consume-pipeline", amqp_url, database_url, budget, str(batch_size)
+                )
+                _progress(f"round {round_ + 1}/{ROUNDS}, pipeline batch {batch_size}")
+                rate_ = await bench_pipeline(
+                    pool, broker, database_url, per_round, f"tp{batch_size}_{round_}"
+                )
+                pipeline_seconds[batch_size] += per_round / rate_
+                consumer.terminate()
+                consumer.wait(timeout=30)
+        raw_rate = per_round * ROUNDS / raw_seconds
         results: dict[int, tuple[float, list[float]]] = {}
-        for batch_size in (1, 64):
+        for batch_size in BATCH_SIZES:
             consumer = _start_consumer(
                 "consume-pipeline", amqp_url, database_url, budget, str(batch_size)
             )
-            _progress(f"pipeline, batch size {batch_size}: {events} events")
-            rate_ = await bench_pipeline(pool, broker, database_url, events, f"tp{batch_size}")
             _progress(f"pipeline, batch size {batch_size}: {rate} events/s for {seconds} s")
             lags = await bench_latency(
                 pool, broker, database_url, rate, seconds, f"lat{batch_size}"
             )
             consumer.terminate()
             consumer.wait(timeout=30)
-            results[batch_size] = (rate_, lags)
+            results[batch_size] = (per_round * ROUNDS / pipeline_seconds[batch_size], lags)
         await broker.close()
         pool.close()
         await pool.wait_closed()
     finally:
         infra.drop_database(database)
         infra.delete_vhost(vhost)
-    figures: dict[str, Any] = {"events": events, "raw_aiormq_events_per_s": round(raw_rate)}
+    figures: dict[str, Any] = {
+        "events": per_round * ROUNDS,
+        "rounds": ROUNDS,
+        "raw_aiormq_events_per_s": round(raw_rate),
+    }
     for batch_size, (rate_, lags) in results.items():
         figures[f"batch_{batch_size}"] = {
             "pipeline_events_per_s": round(rate_),
@@ -297,7 +320,7 @@ def main() -> None:
         figures = asyncio.run(run(args.events, args.rate, args.seconds))
         print(json.dumps(figures, indent=2))
         save_results("events", figures)
-        for batch_size in (1, 64):
+        for batch_size in BATCH_SIZES:
             f = figures[f"batch_{batch_size}"]
             print(
                 f"batch {batch_size}: pipeline {f['pipeline_events_per_s']}/s vs raw "

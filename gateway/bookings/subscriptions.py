@@ -15,8 +15,6 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-import sentry_sdk
-
 from connectors.bookings import (
     CalendlyClient,
     SubscriptionEvent,
@@ -25,6 +23,7 @@ from connectors.bookings import (
 )
 from gateway.providers import CALENDLY_WEBHOOK_PATH, public_url
 from shared.jobs.job import JobContext
+from shared.observability import sentry
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ class SubscriptionCheck:
                     "scheduling webhook subscription disabled by the provider; re-creating it",
                     extra={"subscription": ours.uuid},
                 )
-                sentry_sdk.capture_message(
+                sentry.capture_message(
                     "scheduling webhook subscription was disabled; re-created", level="warning"
                 )
                 await client.delete_webhook_subscription(ours.uuid)

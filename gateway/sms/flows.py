@@ -155,17 +155,25 @@ async def _after_cancel(claims_pool: Pool, message_id: uuid.UUID, *, written: bo
     )
 
 
-async def apply_status(ctx: HandlerContext[SmsStatusChanged]) -> None:
-    """`sms.status_changed`: move the message forward (never back) to the reported status."""
-    data = ctx.data
-    if data.status == "queued":
-        return  # the provider accepted it: our row already says sending or sent
-    await sms_messages.advance(
-        ctx.cur,
-        data.message_id,
-        data.status,
-        provider_message_id=data.provider_message_id,
-        error_code=data.error_code,
+async def apply_statuses(contexts: list[HandlerContext[SmsStatusChanged]]) -> None:
+    """`sms.status_changed`, a batch at a time: move each message forward (never back).
+
+    A status callback only updates its message's row, so a batch of them is one
+    set-based UPDATE (`sms_messages.advance_many`) instead of one per callback.
+    """
+    await sms_messages.advance_many(
+        contexts[0].cur,
+        [
+            sms_messages.Step(
+                ctx.data.message_id,
+                ctx.data.status,
+                provider_message_id=ctx.data.provider_message_id,
+                error_code=ctx.data.error_code,
+            )
+            for ctx in contexts
+            # queued: the provider accepted it; our row already says sending or sent
+            if ctx.data.status != "queued"
+        ],
     )
 
 
@@ -174,5 +182,5 @@ def consumers(sender: SmsSender, claims_pool: Pool, *, status_webhook_url: str) 
     flow = SmsDispatch(sender, claims_pool, status_webhook_url)
     return [
         Consumer(DISPATCH_QUEUE, {SmsRequested: partial(dispatch, flow)}, batch_size=1),
-        Consumer(STATUS_QUEUE, {SmsStatusChanged: apply_status}, batch_size=32),
+        Consumer(STATUS_QUEUE, batch_handlers={SmsStatusChanged: apply_statuses}, batch_size=32),
     ]

@@ -21,13 +21,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import sentry_sdk
-
 from shared.database import Pool, transaction
 from shared.jobs import runs
 from shared.jobs.clock import Clock
 from shared.jobs.job import Job, JobContext
 from shared.jobs.runs import Claim, LeaseLost
+from shared.observability import sentry
 from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -154,7 +153,7 @@ class Scheduler:
             )
         except Exception as exc:
             log.exception("job run failed", extra={"job": job.name, "run_id": claim.run_id})
-            sentry_sdk.capture_exception(exc)
+            sentry.capture_exception(exc)
             try:
                 await runs.fail(
                     self.pool,

@@ -8,7 +8,10 @@ never from a global or the app.
 
 For each delivery the runner validates the envelope, opens a transaction,
 records `(consumer, message id)` in the inbox (a duplicate is acked and
-skipped), calls the handler, commits, and only then acks. A handler that
+skipped), calls the handler, commits, and only then acks. A consumer may
+register a batch handler for a class instead: it gets every new message of
+that class in the delivered batch at once (a single message is a batch of
+one), so it can write them with one set-based statement. A handler that
 raises `PermanentFailure` sends the message to the dead-letter queue at once;
 any other error sends it to the next delayed retry tier, and to the
 dead-letter queue once the tiers are exhausted. Dead letters carry headers
@@ -29,7 +32,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -78,6 +81,8 @@ class HandlerContext(Generic[EventData]):
 
 
 Handler = Callable[[HandlerContext[Any]], Awaitable[None]]
+# Gets the contexts of consecutive new messages of its class, in delivery order, sharing one cursor.
+BatchHandler = Callable[[list[HandlerContext[Any]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,8 @@ class Consumer:
     """A queue and the handler for each event class routed to it.
 
     `handlers` is keyed by the event's data class (`{SmsRequested: flow.dispatch}`);
-    a message whose class has no handler here is dead-lettered.
+    `batch_handlers` likewise, for classes handled a batch at a time (a class is in
+    one or the other); a message whose class has no handler here is dead-lettered.
 
     `batch_size` above 1 handles up to that many ready messages in one
     transaction (one inbox insert, one commit, one ack). Use it only for
@@ -95,12 +101,23 @@ class Consumer:
     """
 
     queue: topology.QueueSpec
-    handlers: Mapping[type[BaseModel], Handler]
+    handlers: Mapping[type[BaseModel], Handler] = field(default_factory=dict)
     batch_size: int = 1
+    batch_handlers: Mapping[type[BaseModel], BatchHandler] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        both = [cls.__name__ for cls in self.handlers if cls in self.batch_handlers]
+        if both:
+            raise ValueError(f"{self.name} has a handler and a batch handler for {both}")
 
     @property
     def name(self) -> str:
         return self.queue.name
+
+    @property
+    def event_classes(self) -> list[type[BaseModel]]:
+        """Every class this consumer handles, one message or a batch at a time."""
+        return [*self.handlers, *self.batch_handlers]
 
 
 Delivery = tuple[AbstractChannel, DeliveredMessage]
@@ -114,7 +131,8 @@ class _Parsed:
     message: DeliveredMessage
     envelope: Envelope
     data: BaseModel
-    handler: Handler
+    handler: Handler | None
+    batch_handler: BatchHandler | None
 
 
 class ConsumerRunner:
@@ -136,7 +154,7 @@ class ConsumerRunner:
     ) -> None:
         known = {event_type.data_model for event_type in registry}
         for consumer in consumers:
-            unknown = [cls.__name__ for cls in consumer.handlers if cls not in known]
+            unknown = [cls.__name__ for cls in consumer.event_classes if cls not in known]
             if unknown:
                 raise ValueError(f"{consumer.name} handles unregistered event classes {unknown}")
         self._pool = pool
@@ -326,9 +344,10 @@ class ConsumerRunner:
         """Validate the envelope and data, find the handler; InvalidMessage when either fails."""
         envelope, data = self._registry.parse(message.body)
         handler = consumer.handlers.get(type(data))
-        if handler is None:
+        batch_handler = consumer.batch_handlers.get(type(data))
+        if handler is None and batch_handler is None:
             raise InvalidMessage(f"{consumer.name} has no handler for {envelope.type}")
-        return _Parsed(channel, message, envelope, data, handler)
+        return _Parsed(channel, message, envelope, data, handler, batch_handler)
 
     async def _process_batch(self, consumer: Consumer, batch: list[Delivery]) -> None:
         parsed: list[_Parsed] = []
@@ -374,24 +393,37 @@ class ConsumerRunner:
 
         The inbox rows of the whole batch go in one multi-row INSERT sent with BEGIN; a
         message already recorded (or a second copy within the batch) is a duplicate and
-        its handler does not run.
+        its handler does not run. Consecutive new messages of a batch-handled class go to
+        their batch handler in one call, so the order of effects is the delivery order.
         """
         record_inbox = inbox.record(consumer.name, [str(item.envelope.id) for item in items])
         async with transaction(self._pool, first=record_inbox) as cur:
             fresh = {row[0] for row in await cur.fetchall()}
             outcomes = []
+            run: list[HandlerContext[Any]] = []
+            run_handler: BatchHandler | None = None
             for item in items:
                 message_id = str(item.envelope.id)
                 if message_id not in fresh:
                     outcomes.append("duplicate")
                     continue
                 fresh.discard(message_id)  # a second copy in the same batch is a duplicate
+                outcomes.append("handled")
                 context = HandlerContext(
                     cur, item.envelope, item.data, self._registry, self._producer
                 )
+                if run and item.batch_handler is not run_handler:
+                    await _run_batch(run_handler, run)
+                    run = []
+                if item.batch_handler is not None:
+                    run_handler = item.batch_handler
+                    run.append(context)
+                    continue
+                assert item.handler is not None, "_parse found one or the other"
                 with bound_ids(request_id=message_id, correlation_id=item.envelope.correlation_id):
                     await item.handler(context)
-                outcomes.append("handled")
+            if run:
+                await _run_batch(run_handler, run)
         return outcomes
 
     async def _process(
@@ -523,6 +555,17 @@ class ConsumerRunner:
             )
             return False
         return True
+
+
+async def _run_batch(handler: BatchHandler | None, contexts: list[HandlerContext[Any]]) -> None:
+    """Call a batch handler; log lines of a batch of one carry its message's ids."""
+    assert handler is not None, "a run of contexts always has its batch handler"
+    if len(contexts) > 1:
+        await handler(contexts)
+        return
+    envelope = contexts[0].envelope
+    with bound_ids(request_id=str(envelope.id), correlation_id=envelope.correlation_id):
+        await handler(contexts)
 
 
 # What acking (or republishing) on a channel that went away raises.

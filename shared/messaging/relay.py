@@ -1,7 +1,9 @@
 """The outbox relay: the only code that publishes events.
 
 It wakes on `LISTEN outbox` (the insert trigger notifies on commit) and polls
-as a fallback, takes a batch of pending rows with `FOR UPDATE SKIP LOCKED`
+as a fallback (every `listening_poll_interval`, 10 s, while LISTEN is open; every
+`poll_interval`, 1 s, while it is not, so an idle role does not commit a
+transaction a second), takes a batch of pending rows with `FOR UPDATE SKIP LOCKED`
 (so several relays share the work without overlap), publishes them with
 publisher confirms pipelined over one channel, and marks the confirmed rows
 published in the same transaction. A crash between confirm and commit
@@ -63,6 +65,7 @@ class OutboxRelay:
         dsn: str,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        listening_poll_interval: float = 10.0,
         confirm_timeout: float = 10.0,
         queues: tuple[topology.QueueSpec, ...] = topology.QUEUES,
     ) -> None:
@@ -72,6 +75,7 @@ class OutboxRelay:
         self._dsn = dsn
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._listening_poll_interval = listening_poll_interval
         self._confirm_timeout = confirm_timeout
         self._channel: aiormq.Channel | None = None
         self._listen_conn: aiopg.Connection | None = None
@@ -183,13 +187,14 @@ class OutboxRelay:
 
     async def _wait_for_work(self) -> None:
         conn = self._listen_conn
-        if conn is None:
+        if conn is None or conn.closed:
             await asyncio.sleep(self._poll_interval)
             return
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow our cancellation when a
         # notification lands at the same moment, and the relay would then never stop.
+        # LISTEN open: a notification wakes us, the poll only catches a row whose NOTIFY was lost.
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._poll_interval):
+            async with asyncio.timeout(self._listening_poll_interval):
                 await conn.notifies.get()
         while not conn.notifies.empty():  # one wake-up serves every pending notification
             conn.notifies.get_nowait()

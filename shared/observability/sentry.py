@@ -9,22 +9,24 @@ What is scrubbed before sending: request headers whose name says secret (cookies
 authorization, CSRF, anything with token, secret, password, key, session or
 signature), query-string values, breadcrumbs and extras, and in every string the
 personal data and secret fields `shared.observability.redaction` recognises.
+
+`sentry_sdk` is imported only by `init_sentry`, i.e. only when SENTRY_DSN is set: a role
+without it does not pay the SDK's import time and memory. Code that reports goes
+through `capture_exception` / `capture_message` here, which are no-ops until then.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
-
-import sentry_sdk
-from sentry_sdk.integrations.aiohttp import AioHttpIntegration
-from sentry_sdk.transport import Transport
+import sys
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.observability.redaction import REDACTED, redact
 from shared.settings import Settings
 
 if TYPE_CHECKING:
     from sentry_sdk._types import DataCollectionUserOptions
+    from sentry_sdk.transport import Transport
 
 # Header names whose values never leave the process.
 SECRET_HEADER = re.compile(
@@ -100,6 +102,9 @@ def init_sentry(
     """
     if settings.sentry_dsn is None:
         return False
+    import sentry_sdk
+    from sentry_sdk.integrations.aiohttp import AioHttpIntegration
+
     sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value(),
         environment=settings.app_env.value,
@@ -115,3 +120,17 @@ def init_sentry(
     )
     sentry_sdk.set_tag("service", service)
     return True
+
+
+def capture_exception(exc: BaseException) -> None:
+    """Report `exc` to Sentry if it was started (a no-op when SENTRY_DSN is unset)."""
+    sdk = sys.modules.get("sentry_sdk")  # never imported means never started
+    if sdk is not None:
+        sdk.capture_exception(exc)
+
+
+def capture_message(message: str, *, level: Literal["warning", "error"] = "warning") -> None:
+    """Report a message to Sentry if it was started (a no-op when SENTRY_DSN is unset)."""
+    sdk = sys.modules.get("sentry_sdk")
+    if sdk is not None:
+        sdk.capture_message(message, level=level)

@@ -173,6 +173,26 @@ async def touch(cur: Cursor, message_id: uuid.UUID) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Step:
+    """A status a message is reported at (a provider callback), for `advance_many`."""
+
+    message_id: uuid.UUID
+    status: str
+    provider_message_id: str | None = None
+    error_code: str | None = None
+
+
+# The forward-only rule, once for both statements: `s` is the reported step.
+_ADVANCE_SET = (
+    " status = CASE WHEN s.rank > (" + "{rank}" + ") THEN s.status ELSE m.status END,"
+    " error_code = CASE WHEN s.rank > ({rank})"
+    " THEN COALESCE(s.error_code, m.error_code) ELSE m.error_code END,"
+    " provider_message_id = COALESCE(m.provider_message_id, s.provider_id),"
+    " updated_at = now()"
+)
+
+
 async def advance(
     cur: Cursor,
     message_id: uuid.UUID,
@@ -189,13 +209,11 @@ async def advance(
     if status not in RANK:
         raise ValueError(f"unknown SMS status {status!r}")
     await cur.execute(
-        "UPDATE sms_messages SET"
-        " status = CASE WHEN %(rank)s > (" + _rank("status") + ") THEN %(status)s ELSE status END,"
-        " error_code = CASE WHEN %(rank)s > (" + _rank("status") + ")"
-        " THEN COALESCE(%(error_code)s, error_code) ELSE error_code END,"
-        " provider_message_id = COALESCE(provider_message_id, %(provider_id)s),"
-        " updated_at = now()"
-        " WHERE id = %(id)s RETURNING status",
+        "UPDATE sms_messages AS m SET"
+        + _ADVANCE_SET.format(rank=_rank("m.status"))
+        + " FROM (SELECT %(rank)s AS rank, %(status)s AS status,"
+        " %(error_code)s::text AS error_code, %(provider_id)s::text AS provider_id) AS s"
+        " WHERE m.id = %(id)s RETURNING m.status",
         {
             "rank": RANK[status],
             "status": status,
@@ -206,6 +224,40 @@ async def advance(
     )
     row = await cur.fetchone()
     return row is not None and row[0] == status
+
+
+async def advance_many(cur: Cursor, steps: list[Step]) -> None:
+    """`advance` for many steps, one UPDATE per round; steps of one message apply in order.
+
+    One UPDATE ... FROM can move a row once only, so the n-th step of each message
+    goes in the n-th round: with one step per message (the usual batch) that is
+    a single statement.
+    """
+    for step in steps:
+        if step.status not in RANK:
+            raise ValueError(f"unknown SMS status {step.status!r}")
+    rounds: list[list[Step]] = []
+    seen: dict[uuid.UUID, int] = {}
+    for step in steps:
+        index = seen.get(step.message_id, 0)
+        seen[step.message_id] = index + 1
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(step)
+    for round_ in rounds:
+        await cur.execute(
+            "UPDATE sms_messages AS m SET"
+            + _ADVANCE_SET.format(rank=_rank("m.status"))
+            + " FROM unnest(%s::uuid[], %s::int[], %s::text[], %s::text[], %s::text[])"
+            " AS s(id, rank, status, error_code, provider_id) WHERE m.id = s.id",
+            (
+                [str(step.message_id) for step in round_],
+                [RANK[step.status] for step in round_],
+                [step.status for step in round_],
+                [step.error_code for step in round_],
+                [step.provider_message_id for step in round_],
+            ),
+        )
 
 
 def _rank(column: str) -> str:

@@ -11,10 +11,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-import sentry_sdk
 from aiohttp import web
 from pydantic import ValidationError
 
+from shared.observability import sentry
 from shared.observability.context import bound_ids, new_id
 from shared.outages import RETRY_AFTER_SECONDS, is_statement_timeout, unavailable_dependency
 from shared.web.keys import CORRELATION_ID, REQUEST_ID
@@ -111,7 +111,7 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if dependency is not None:
             return _unavailable(request, dependency, exc)
         log.exception("unhandled error", extra={"route": _route_name(request)})
-        sentry_sdk.capture_exception(exc)  # a no-op unless SENTRY_DSN started Sentry
+        sentry.capture_exception(exc)  # a no-op unless SENTRY_DSN started Sentry
         return problem_response(
             500,
             "Internal Server Error",

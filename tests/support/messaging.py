@@ -6,16 +6,19 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 
+import aiormq
+from aiormq import spec
 from pydantic import BaseModel
 
 from shared.database import Pool, transaction
-from shared.messaging import outbox
+from shared.messaging import outbox, topology
 from shared.messaging.connection import BrokerConnection
 from shared.messaging.consumer import Consumer, ConsumerRunner, HandlerContext
 from shared.messaging.envelope import Envelope, EventRegistry, EventType
 from shared.messaging.errors import PermanentFailure
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import QueueSpec, RetryTier
+from tests.support.polling import eventually
 
 FAST_TIERS = (RetryTier("50ms", 50), RetryTier("100ms", 100))
 
@@ -39,6 +42,8 @@ class EffectHarness:
     # Handlers that ran to their end (an effect outside the transaction, like a provider call).
     finished: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
+    # The numbers each batch handler call got, in order (calls that raised included).
+    batch_calls: list[list[int]] = field(default_factory=list)
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     _runners: list[ConsumerRunner] = field(default_factory=list)
     _relays: list[OutboxRelay] = field(default_factory=list)
@@ -77,7 +82,35 @@ class EffectHarness:
         )
         self.finished.append(n)
 
-    def consumer(self, batch_size: int = 1) -> Consumer:
+    async def handle_batch(self, contexts: list[HandlerContext[Bump]]) -> None:
+        """The same effect as `handle`, a batch at a time in one INSERT ... SELECT unnest."""
+        numbers = [ctx.data.n for ctx in contexts]
+        self.batch_calls.append(numbers)
+        self.started.extend(numbers)
+        if self.handler_delay:
+            await asyncio.sleep(self.handler_delay)
+        for n in numbers:
+            if n in self.permanently_failing:
+                raise PermanentFailure(f"bump {n} can never work")
+            if n in self.failing:
+                raise RuntimeError(f"bump {n} failed")
+        await contexts[0].cur.execute(
+            "INSERT INTO test_effects (queue, n, message_id, correlation_id)"
+            " SELECT %s, unnest(%s::int[]), unnest(%s::uuid[]), unnest(%s::text[])",
+            (
+                self.queue.name,
+                numbers,
+                [str(ctx.envelope.id) for ctx in contexts],
+                [ctx.envelope.correlation_id for ctx in contexts],
+            ),
+        )
+        self.finished.extend(numbers)
+
+    def consumer(self, batch_size: int = 1, *, batched: bool = False) -> Consumer:
+        if batched:
+            return Consumer(
+                self.queue, batch_handlers={Bump: self.handle_batch}, batch_size=batch_size
+            )
         return Consumer(self.queue, {Bump: self.handle}, batch_size=batch_size)
 
     def envelope(self, n: int, correlation_id: str = "corr-test") -> Envelope:
@@ -92,12 +125,14 @@ class EffectHarness:
         self._brokers.append(broker)
         return broker
 
-    async def runner(self, prefetch: int = 32, batch_size: int = 1) -> ConsumerRunner:
+    async def runner(
+        self, prefetch: int = 32, batch_size: int = 1, *, batched: bool = False
+    ) -> ConsumerRunner:
         runner = ConsumerRunner(
             self.pool,
             await self.broker(),
             self.registry,
-            [self.consumer(batch_size)],
+            [self.consumer(batch_size, batched=batched)],
             producer="tests",
             prefetch=prefetch,
         )
@@ -106,9 +141,33 @@ class EffectHarness:
         await runner.wait_consuming()
         return runner
 
-    async def relay(self) -> OutboxRelay:
+    async def publish_paused(
+        self, runner: ConsumerRunner, envelopes: list[Envelope]
+    ) -> aiormq.abc.AbstractConnection:
+        """Publish straight to the exchange with the queue paused, so they are ready together.
+
+        Returns the connection (the caller closes it), to inspect the queues with.
+        """
+        connection = await aiormq.connect(self.amqp_url)
+        channel = await connection.channel()
+        await runner.pause(self.queue.name)
+        for envelope in envelopes:
+            await channel.basic_publish(
+                envelope.to_json().encode(),
+                exchange=topology.EVENTS_EXCHANGE,
+                routing_key=self.event_name,
+                properties=spec.Basic.Properties(delivery_mode=2, message_id=str(envelope.id)),
+            )
+        await runner.resume(self.queue.name)
+        return connection
+
+    async def relay(self, listening_poll_interval: float = 10.0) -> OutboxRelay:
         relay = OutboxRelay(
-            self.pool, await self.broker(), dsn=self.database_url, poll_interval=0.5
+            self.pool,
+            await self.broker(),
+            dsn=self.database_url,
+            poll_interval=0.5,
+            listening_poll_interval=listening_poll_interval,
         )
         relay.start()
         self._relays.append(relay)
@@ -131,6 +190,15 @@ class EffectHarness:
             )
             rows, distinct = await cur.fetchone()
         return int(rows), int(distinct)
+
+    async def wait_for_effects(self, expected: int, timeout: float = 30) -> None:
+        """Wait until `expected` distinct numbers have their effect row."""
+
+        async def done() -> None:
+            rows, distinct = await self.effects()
+            assert distinct == expected, (rows, distinct)
+
+        await eventually(done, timeout=timeout, interval=0.1)
 
     async def close(self) -> None:
         for runner in self._runners:

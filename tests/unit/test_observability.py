@@ -1,5 +1,8 @@
 import json
 import logging
+import os
+import subprocess
+import sys
 
 from shared.observability.context import bound_ids
 from shared.observability.logging import JsonFormatter
@@ -95,3 +98,22 @@ def test_the_sentry_scrubber_drops_bodies_and_masks_secret_headers_queries_and_c
     assert scrubbed["request"]["headers"]["User-Agent"] == "curl/8"
     assert scrubbed["request"]["query_string"] == "search=[redacted]&phone=[redacted]"
     assert scrubbed["request"]["url"].endswith("/api/v1/auth/login")
+
+
+def test_without_a_dsn_no_role_imports_the_sentry_sdk():
+    # A fresh interpreter: this test process may have imported the SDK already.
+    script = (
+        "import sys\n"
+        "import bff.app, gateway.web, gateway.worker, gateway.scheduler\n"
+        "from shared.observability import sentry\n"
+        "from shared.settings import Settings\n"
+        "assert not sentry.init_sentry(Settings(app_env='test'), service='t', release='t')\n"
+        "sentry.capture_exception(RuntimeError('not sent'))\n"
+        "sentry.capture_message('not sent')\n"
+        "print('sentry_sdk' in sys.modules)\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "SENTRY_DSN"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip() == "False"

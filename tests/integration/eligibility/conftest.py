@@ -20,7 +20,7 @@ from mypy_boto3_s3 import S3Client
 from bff.app import create_app as create_bff
 from bff.web.limits import Limits
 from gateway.eligibility.flows import EligibilityFlow, StoreOpener, s3_store_opener
-from gateway.worker import RUNNER
+from gateway.worker import RUNNER, only
 from gateway.worker import create_app as create_worker
 from shared.database import Pool, transaction
 from shared.settings import Settings
@@ -98,7 +98,7 @@ async def worker(
 ) -> AsyncIterator[TestServer]:
     """A gateway worker running only the eligibility consumer, in small batches."""
     flow = EligibilityFlow(eligibility_settings, store_opener, batch_rows=3)
-    server = TestServer(create_worker(eligibility_settings, consumers=lambda _: [flow.consumer()]))
+    server = TestServer(create_worker(eligibility_settings, consumers=only(flow.consumer())))
     await server.start_server()
     await server.app[RUNNER].wait_consuming()
     yield server

@@ -1,21 +1,10 @@
 import asyncio
 
-import aiormq
 import pytest
-from aiormq import spec
 
 from shared.database import transaction
-from shared.messaging import dead_letters, outbox, topology
+from shared.messaging import dead_letters, outbox
 from tests.support.polling import eventually
-
-
-async def _wait_for_effects(harness, expected: int, timeout: float = 30) -> None:
-    async def done():
-        rows, distinct = await harness.effects()
-        assert distinct == expected, (rows, distinct)
-        return rows
-
-    await eventually(done, timeout=timeout, interval=0.2)
 
 
 async def test_a_rolled_back_transaction_publishes_nothing(harness, pool):
@@ -29,7 +18,7 @@ async def test_a_rolled_back_transaction_publishes_nothing(harness, pool):
             raise RuntimeError("the state change failed")
 
     await harness.emit([2])  # a committed one, to know the pipeline is flowing
-    await _wait_for_effects(harness, 1)
+    await harness.wait_for_effects(1)
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute("SELECT count(*) FROM outbox WHERE message_id = %s", (str(envelope.id),))
         assert (await cur.fetchone())[0] == 0
@@ -44,7 +33,7 @@ async def test_two_relays_and_three_consumers_apply_5000_events_exactly_once(har
 
     await harness.emit(range(5000))
 
-    await _wait_for_effects(harness, 5000)
+    await harness.wait_for_effects(5000)
     await asyncio.sleep(0.5)  # give any double delivery the chance to show up
     assert await harness.effects() == (5000, 5000)
     assert sum(relay.published_total for relay in relays) >= 5000
@@ -56,7 +45,7 @@ async def test_an_event_is_published_with_its_correlation_id_and_handled_once(ha
     async with transaction(pool) as cur:
         await outbox.add(cur, harness.envelope(7, correlation_id="corr-from-request"))
 
-    await _wait_for_effects(harness, 1)
+    await harness.wait_for_effects(1)
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
             "SELECT correlation_id FROM test_effects WHERE queue = %s", (harness.queue.name,)
@@ -87,7 +76,7 @@ async def test_stopping_a_consumer_finishes_what_it_holds_and_leaves_the_rest_qu
 
     harness.handler_delay = 0
     await harness.runner()
-    await _wait_for_effects(harness, 6)
+    await harness.wait_for_effects(6)
     assert await harness.effects() == (6, 6)
 
 
@@ -98,7 +87,7 @@ async def test_batched_consumers_apply_5000_events_exactly_once(harness):
 
     await harness.emit(range(5000))
 
-    await _wait_for_effects(harness, 5000)
+    await harness.wait_for_effects(5000)
     await asyncio.sleep(0.5)
     assert await harness.effects() == (5000, 5000)
 
@@ -110,35 +99,27 @@ async def test_a_failing_message_in_a_batch_does_not_hold_back_the_others(harnes
 
     await harness.emit(range(10))
 
-    await _wait_for_effects(harness, 9)
+    await harness.wait_for_effects(9)
     assert await harness.effects() == (9, 9)
 
 
-async def test_duplicates_in_a_batch_are_skipped_and_acked(harness, pool, run_amqp_url):
-    runner = await harness.runner(prefetch=20, batch_size=10)
+@pytest.mark.parametrize("batched", [False, True], ids=["handler", "batch-handler"])
+async def test_duplicates_in_a_batch_are_skipped_and_acked(harness, pool, batched):
+    runner = await harness.runner(prefetch=20, batch_size=10, batched=batched)
     twice, once, seen = harness.envelope(1), harness.envelope(2), harness.envelope(3)
     async with transaction(pool) as cur:  # `seen` was handled before: its inbox row exists
         await cur.execute(
             "INSERT INTO inbox (consumer, message_id) VALUES (%s, %s)",
             (harness.queue.name, str(seen.id)),
         )
-    connection = await aiormq.connect(run_amqp_url)
+    # All four are ready together: one batch.
+    connection = await harness.publish_paused(runner, [twice, once, twice, seen])
     try:
-        channel = await connection.channel()
-        await runner.pause(harness.queue.name)  # all four are ready together: one batch
-        for envelope in (twice, once, twice, seen):
-            await channel.basic_publish(
-                envelope.to_json().encode(),
-                exchange=topology.EVENTS_EXCHANGE,
-                routing_key=harness.event_name,
-                properties=spec.Basic.Properties(delivery_mode=2, message_id=str(envelope.id)),
-            )
-        await runner.resume(harness.queue.name)
-
-        await _wait_for_effects(harness, 2)
+        await harness.wait_for_effects(2)
         await runner.stop(timeout=5)  # anything left unacked would be ready again now
         assert await harness.effects() == (2, 2)
-        assert sorted(harness.finished) == [1, 2]
+        assert sorted(harness.finished) == [1, 2]  # duplicates never reach a handler
+        channel = await connection.channel()
         declared = await channel.queue_declare(harness.queue.name, passive=True)
         assert declared.message_count == 0
         assert await dead_letters.depth(channel, harness.queue.dead_letter_queue) == 0

@@ -10,15 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from aiohttp import DummyCookieJar
+from aiohttp import DummyCookieJar, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bff.app import create_app as create_bff
 from bff.web.limits import Limits
 from gateway import email
-from gateway.providers import CLAIMS_POOL, PROVIDERS
+from gateway.providers import CLAIMS_POOL, WorkerConnectors
 from gateway.worker import RUNNER
 from gateway.worker import create_app as create_worker
+from shared.messaging.consumer import Consumer
 from shared.settings import Settings
 from tests.support.moto_server import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer, moto_server
 
@@ -57,10 +58,11 @@ async def bff(aiohttp_client: Any, email_settings: Settings) -> TestClient:
 
 async def start_worker(settings: Settings) -> TestServer:
     """A gateway worker running only the email consumer."""
-    app = create_worker(
-        settings,
-        consumers=lambda worker: email.consumers(worker[PROVIDERS].email, worker[CLAIMS_POOL]),
-    )
+
+    async def email_only(worker: web.Application, connectors: WorkerConnectors) -> list[Consumer]:
+        return email.consumers(await connectors.email(), worker[CLAIMS_POOL])
+
+    app = create_worker(settings, consumers=email_only)
     server = TestServer(app)
     await server.start_server()
     await app[RUNNER].wait_consuming()
