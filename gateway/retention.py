@@ -3,9 +3,7 @@
 Published outbox rows and inbox rows (`shared.messaging.retention`), raw
 webhook events, expired or revoked advisor sessions, failed sign-ins and
 sign-up attempts (they hold client IPs), pending sign-ups a day past their expiry
-(they hold an email and a password hash), and the scheduler's own run history and
-sweep bookkeeping.
-sign-up attempts (they hold client IPs), member changes and balance history, and
+(they hold an email and a password hash), member changes and balance history, and
 the scheduler's own run history and sweep bookkeeping.
 Every delete goes in small batches, each its own transaction, so a large backlog
 never holds locks for long; they are idempotent, so a run taken over halfway
