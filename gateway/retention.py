@@ -16,12 +16,24 @@ from datetime import datetime, timedelta
 
 from gateway import stuck_work
 from gateway.webhooks import events as webhook_events
+from shared.identity import pending_signups as pending_signups_table
 from shared.identity import sessions as user_sessions
+from shared.identity import sign_in_attempts
 from shared.jobs import runs
 from shared.jobs.job import JobContext
 from shared.messaging.retention import delete_expired
 from shared.settings import Settings
 
+# Rows written only by triggers (migrations 0014/0015, the balance history's): their one
+# Python writer is this job, so their deletes are here.
+MEMBER_CHANGES_DELETE = (
+    "DELETE FROM member_changes WHERE id IN (SELECT id FROM member_changes"
+    " WHERE created_at < %s ORDER BY id LIMIT %s)"
+)
+BALANCE_HISTORY_DELETE = (
+    "DELETE FROM account_balance_history WHERE id IN (SELECT id FROM account_balance_history"
+    " WHERE recorded_at < %s ORDER BY id LIMIT %s)"
+)
 # Run history is for ops looking back at recent weeks; older rows only grow the table.
 RUN_HISTORY_DAYS = 30
 # A session row is kept a day past its expiry, for whoever investigates a sign-in.
@@ -65,21 +77,17 @@ class Retention:
                 "absolute": timedelta(hours=settings.session_absolute_hours),
             },
         )
-        login_failures = await self._delete_older(
-            ctx, "login_failures", "occurred_at", now - ATTEMPTS_KEPT
+        login_failures = await self._delete(
+            ctx, sign_in_attempts.LOGIN_FAILURES_RETENTION_DELETE, now - ATTEMPTS_KEPT
         )
-        signup_attempts = await self._delete_older(
-            ctx, "signup_attempts", "occurred_at", now - ATTEMPTS_KEPT
+        signup_attempts = await self._delete(
+            ctx, sign_in_attempts.SIGNUP_ATTEMPTS_RETENTION_DELETE, now - ATTEMPTS_KEPT
         )
-        pending_signups = await self._delete_older(
-            ctx, "pending_signups", "expires_at", now - ATTEMPTS_KEPT
+        pending_signups = await self._delete(
+            ctx, pending_signups_table.RETENTION_DELETE, now - ATTEMPTS_KEPT
         )
-        member_changes = await self._delete_older(
-            ctx, "member_changes", "created_at", now - MEMBER_CHANGES_KEPT
-        )
-        balances = await self._delete_older(
-            ctx, "account_balance_history", "recorded_at", now - BALANCE_HISTORY_KEPT
-        )
+        member_changes = await self._delete(ctx, MEMBER_CHANGES_DELETE, now - MEMBER_CHANGES_KEPT)
+        balances = await self._delete(ctx, BALANCE_HISTORY_DELETE, now - BALANCE_HISTORY_KEPT)
         retries = await self._delete(
             ctx,
             stuck_work.RETENTION_DELETE,
@@ -98,17 +106,6 @@ class Retention:
             balance_history_deleted=balances,
             stuck_work_retries_deleted=retries,
             job_runs_deleted=history,
-        )
-
-    async def _delete_older(
-        self, ctx: JobContext, table: str, column: str, cutoff: datetime
-    ) -> int:
-        """Delete the rows of `table` (keyed by `id`) whose `column` is before `cutoff`."""
-        return await self._delete(
-            ctx,
-            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table}"  # noqa: S608 - our names
-            f" WHERE {column} < %s ORDER BY id LIMIT %s)",
-            cutoff,
         )
 
     async def _delete(

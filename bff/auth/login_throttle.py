@@ -18,6 +18,7 @@ import math
 
 from bff.web.limits import Limits, WindowLimit, wait_sql
 from shared.database import Cursor, Pool, connection_cursor
+from shared.identity import sign_in_attempts
 from shared.identity.passwords import Hasher, HashingBusy
 
 
@@ -68,7 +69,7 @@ async def count_attempt(cur: Cursor, *, account: str, ip: str, limits: Limits) -
     wait, params = _wait_expression(account, ip, limits)
     await cur.execute(
         f"WITH wait AS (SELECT {wait} AS seconds),"  # noqa: S608 (built from constants)
-        " counted AS (INSERT INTO login_failures (account_key, client_ip)"
+        f" counted AS ({sign_in_attempts.COUNT_LOGIN_FAILURE}"
         "  SELECT %(account)s, %(ip)s FROM wait WHERE seconds IS NULL RETURNING id)"
         " SELECT (SELECT seconds FROM wait), (SELECT id FROM counted)",
         params,
@@ -83,7 +84,7 @@ async def count_attempt(cur: Cursor, *, account: str, ip: str, limits: Limits) -
 
 async def uncount_attempt(cur: Cursor, attempt_id: int) -> None:
     """Forget an attempt that was never verified (the server could not hash it)."""
-    await cur.execute("DELETE FROM login_failures WHERE id = %s", (attempt_id,))
+    await sign_in_attempts.uncount_login_failure(cur, attempt_id)
 
 
 async def verify_counted(
@@ -105,6 +106,4 @@ async def verify_counted(
 
 async def clear_failures(cur: Cursor, *, account: str, ip: str) -> None:
     """Forget the pair's failures after a successful sign-in."""
-    await cur.execute(
-        "DELETE FROM login_failures WHERE account_key = %s AND client_ip = %s", (account, ip)
-    )
+    await sign_in_attempts.clear_login_failures(cur, account=account, ip=ip)

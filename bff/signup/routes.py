@@ -27,7 +27,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bff.members import AccessType, EmployerRef
-from bff.signup import emails, pending
+from bff.signup import emails
 from bff.web.api import (
     Access,
     ApiProblem,
@@ -43,6 +43,8 @@ from shared import members
 from shared.database import Cursor, transaction
 from shared.email import messages
 from shared.events import EmailRequested
+from shared.identity import pending_signups as pending
+from shared.identity import sign_in_attempts
 from shared.identity.email_address import EmailAddress
 from shared.identity.password_policy import NewPassword, policy_problems
 from shared.messaging.envelope import Envelope
@@ -117,7 +119,7 @@ async def _count_attempt(cur: Cursor, ip: str, limit: WindowLimit) -> int | None
     (seconds,) = await cur.fetchone()
     if seconds is not None:
         return max(1, math.ceil(float(seconds)))
-    await cur.execute("INSERT INTO signup_attempts (client_ip) VALUES (%s)", (ip,))
+    await sign_in_attempts.count_signup_attempt(cur, ip)
     return None
 
 

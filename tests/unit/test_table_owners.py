@@ -48,9 +48,9 @@ OWNERS = {
     "mfa_challenges": "shared.identity.mfa_challenges",
     "mfa_recovery_codes": "shared.identity.recovery_codes",
     "user_mfa": "shared.identity.mfa",
-    "login_failures": "bff.auth.login_throttle",
-    "pending_signups": "bff.signup.pending",
-    "signup_attempts": "bff.signup.routes",
+    "login_failures": "shared.identity.sign_in_attempts",
+    "pending_signups": "shared.identity.pending_signups",
+    "signup_attempts": "shared.identity.sign_in_attempts",
     "risk_profiles": "bff.members.risk_profiles",
     # A member with their profile and notes: the bff, the worker and seed-demo write it.
     "members": "shared.members",
@@ -60,11 +60,14 @@ OWNERS = {
     "users": "shared.identity.users",
     "user_sessions": "shared.identity.sessions",
     "audit_log": "bff.web.audit",
+    # Written by triggers; their one statement in Python is retention's delete.
+    "member_changes": "gateway.retention",
+    "account_balance_history": "gateway.retention",
 }
 
-# Modules allowed a write whose table is computed: retention's batched delete of the tables
-# it names in its own code (`_delete_older`).
-DYNAMIC_WRITERS = {"gateway.retention"}
+# Modules allowed a write whose table is computed at run time: none (a computed table name
+# would hide its writer from this test).
+DYNAMIC_WRITERS: frozenset[str] = frozenset()
 
 _WRITE = re.compile(
     r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY|MERGE\s+INTO|TRUNCATE(?:\s+TABLE)?)"
@@ -154,7 +157,7 @@ def test_every_written_table_has_an_owner():
     assert unowned == [], "name the owner module of each new table in OWNERS"
 
 
-def test_only_retention_writes_a_table_it_computes():
+def test_no_module_writes_a_table_it_computes():
     assert _writers().get(_HOLE, frozenset()) <= DYNAMIC_WRITERS
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bff.signup import emails, pending
+from bff.signup import emails
+from shared.identity import pending_signups as pending
 
 
 def test_the_verification_link_points_at_the_console_with_the_token_in_the_fragment() -> None:

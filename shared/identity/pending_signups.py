@@ -106,3 +106,11 @@ async def link_member(cur: Cursor, pending_id: uuid.UUID, member_id: uuid.UUID) 
         "UPDATE pending_signups SET member_id = %s WHERE id = %s",
         (str(member_id), str(pending_id)),
     )
+
+
+# Gateway retention (batched, the job's own transactions): sign-ups whose link expired
+# before the cutoff, with the email and password hash they hold.
+RETENTION_DELETE = (
+    "DELETE FROM pending_signups WHERE id IN (SELECT id FROM pending_signups"
+    " WHERE expires_at < %s ORDER BY id LIMIT %s)"
+)
