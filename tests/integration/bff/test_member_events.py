@@ -90,6 +90,31 @@ async def _views(pool, member_id: str) -> list[str]:
         return [row[0] for row in await cur.fetchall()]
 
 
+async def _book_and_link(pool, member_id: str, advisor_id: str) -> None:
+    """A provider booking, then a linked login with one account, then its first sync."""
+    item_id = str(uuid.uuid4())
+    async with transaction(pool) as cur:
+        await cur.execute(
+            "INSERT INTO appointments (id, member_id, advisor_id, starts_at, ends_at, source)"
+            " VALUES (%s, %s, %s, now() + interval '1 day', now() + interval '25 hours',"
+            " 'calendly')",
+            (str(uuid.uuid4()), member_id, advisor_id),
+        )
+        await cur.execute(
+            "INSERT INTO linked_items (id, member_id, provider_item_id,"
+            " access_token_encrypted, institution_name) VALUES (%s, %s, %s, 'x', 'Bank')",
+            (item_id, member_id, f"item-{item_id}"),
+        )
+        await cur.execute(
+            "INSERT INTO accounts (id, linked_item_id, provider_account_id, name,"
+            " current_balance) VALUES (%s, %s, %s, 'Checking', 1234.50)",
+            (str(uuid.uuid4()), item_id, f"acc-{item_id}"),
+        )
+        await cur.execute(
+            "UPDATE linked_items SET last_synced_at = now() WHERE id = %s", (item_id,)
+        )
+
+
 async def test_a_stream_starts_with_the_screen_and_two_open_pages_see_an_sms_status_change(
     client, pool, team
 ):
@@ -265,27 +290,7 @@ async def test_a_note_an_appointment_and_a_linked_item_sync_reach_the_page(clien
         await page.next()
         note = await team.advisor.post(f"/api/v1/members/{member_id}/notes", json={"body": "n"})
         assert note.status == 201
-        item_id = str(uuid.uuid4())
-        async with transaction(pool) as cur:
-            await cur.execute(
-                "INSERT INTO appointments (id, member_id, advisor_id, starts_at, ends_at, source)"
-                " VALUES (%s, %s, %s, now() + interval '1 day', now() + interval '25 hours',"
-                " 'calendly')",
-                (str(uuid.uuid4()), member_id, team.advisor.user["id"]),
-            )
-            await cur.execute(
-                "INSERT INTO linked_items (id, member_id, provider_item_id,"
-                " access_token_encrypted, institution_name) VALUES (%s, %s, %s, 'x', 'Bank')",
-                (item_id, member_id, f"item-{item_id}"),
-            )
-            await cur.execute(
-                "INSERT INTO accounts (id, linked_item_id, provider_account_id, name,"
-                " current_balance) VALUES (%s, %s, %s, 'Checking', 1234.50)",
-                (str(uuid.uuid4()), item_id, f"acc-{item_id}"),
-            )
-            await cur.execute(
-                "UPDATE linked_items SET last_synced_at = now() WHERE id = %s", (item_id,)
-            )
+        await _book_and_link(pool, member_id, team.advisor.user["id"])
         kinds = [(await page.next_change()).data for _ in range(4)]
 
     assert [k["kind"] for k in kinds] == ["note", "appointment", "linked_item", "linked_item"]
@@ -355,27 +360,7 @@ async def test_every_change_carries_its_item_exactly_as_the_screen_shows_it(clie
         risk = await team.advisor.post(f"/api/v1/members/{member_id}/risk-profile")
         assert risk.status == 201
         await _message(pool, member_id, advisor)
-        item_id = str(uuid.uuid4())
-        async with transaction(pool) as cur:
-            await cur.execute(
-                "INSERT INTO appointments (id, member_id, advisor_id, starts_at, ends_at, source)"
-                " VALUES (%s, %s, %s, now() + interval '1 day', now() + interval '25 hours',"
-                " 'calendly')",
-                (str(uuid.uuid4()), member_id, advisor),
-            )
-            await cur.execute(
-                "INSERT INTO linked_items (id, member_id, provider_item_id,"
-                " access_token_encrypted, institution_name) VALUES (%s, %s, %s, 'x', 'Bank')",
-                (item_id, member_id, f"item-{item_id}"),
-            )
-            await cur.execute(
-                "INSERT INTO accounts (id, linked_item_id, provider_account_id, name,"
-                " current_balance) VALUES (%s, %s, %s, 'Checking', 1234.50)",
-                (str(uuid.uuid4()), item_id, f"acc-{item_id}"),
-            )
-            await cur.execute(
-                "UPDATE linked_items SET last_synced_at = now() WHERE id = %s", (item_id,)
-            )
+        await _book_and_link(pool, member_id, advisor)
         kinds = {"member", "profile", "note", "risk_profile", "message", "appointment"}
         while not (kinds <= set(latest) and latest.get("linked_item", {}).get("accounts")):
             change = (await page.next_change()).data
