@@ -2,9 +2,10 @@
 
     .venv/bin/python -m bench.webhooks [--seconds 10] [--connections 64]
 
-Creates its own database and vhost, starts gateway web (`python -m gateway web`)
-and a reference aiohttp app doing one INSERT in a transaction through aiopg,
-each in its own process, then drives both with the same asyncio/aiohttp load
+Creates its own database and vhost, starts gateway web (`python -m gateway web`,
+relay off as deployed) with gateway scheduler relaying its outbox rows, and a
+reference aiohttp app doing one INSERT in a transaction through aiopg, each in
+its own process, then drives both with the same asyncio/aiohttp load
 driver (its own process, 64 keep-alive connections, every request a distinct,
 correctly signed status callback). Prints requests/s, p50 and p99 for each,
 and the ratio (goal: >= 100 % of the reference, p99 <= 50 ms).
@@ -142,6 +143,26 @@ def _merge(rounds: list[dict[str, Any]]) -> dict[str, float]:
 # ---- orchestration ----------------------------------------------------------------------
 
 
+async def _outbox_drained(dsn: str, timeout: float = 30.0) -> tuple[int, int, float]:
+    """Outbox rows written and still unpublished once the relay caught up (or `timeout`)."""
+    pool = await create_pool(dsn, max_size=1, statement_timeout_ms=0, application_name="b")
+    started = time.monotonic()
+    try:
+        while True:
+            async with transaction(pool) as cur:
+                await cur.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE published_at IS NULL) FROM outbox"
+                )
+                written, unpublished = await cur.fetchone()
+            waited = time.monotonic() - started
+            if unpublished == 0 or waited >= timeout:
+                return written, unpublished, waited
+            await asyncio.sleep(0.2)
+    finally:
+        pool.close()
+        await pool.wait_closed()
+
+
 def _spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, *args],
@@ -195,23 +216,30 @@ def run(seconds: float, connections: int, rounds: int = 3) -> None:
 
         asyncio.run(prepare())
         gateway_port, reference_port = infra.free_port(), infra.free_port()
+        scheduler_port = infra.free_port()
         gateway_url = f"http://127.0.0.1:{gateway_port}"
+        role_env = {
+            "APP_ENV": "test",
+            "DATABASE_URL": dsn,
+            "AMQP_URL": amqp,
+            "SMS_AUTH_TOKEN": AUTH_TOKEN,
+            "PUBLIC_WEBHOOK_BASE_URL": gateway_url,
+            "LOG_LEVEL": "WARNING",
+        }
+        # As deployed (terraform `non_relaying_roles`): gateway web does not relay; a relaying
+        # role on the same machine publishes its rows while the load runs, and is counted below.
         processes.append(
             _spawn(
                 ["-m", "gateway", "web"],
-                {
-                    "APP_ENV": "test",
-                    "PORT": str(gateway_port),
-                    "DATABASE_URL": dsn,
-                    "AMQP_URL": amqp,
-                    "SMS_AUTH_TOKEN": AUTH_TOKEN,
-                    "PUBLIC_WEBHOOK_BASE_URL": gateway_url,
-                    "LOG_LEVEL": "WARNING",
-                },
+                {**role_env, "PORT": str(gateway_port), "OUTBOX_RELAY_ENABLED": "false"},
             )
+        )
+        processes.append(
+            _spawn(["-m", "gateway", "scheduler"], {**role_env, "PORT": str(scheduler_port)})
         )
         processes.append(_spawn(["-m", "bench.webhooks", "reference", str(reference_port), dsn]))
         _wait_http(gateway_url + "/")
+        _wait_http(f"http://127.0.0.1:{scheduler_port}/")
         reference_url = f"http://127.0.0.1:{reference_port}/reference"
         _wait_http(reference_url)
         reference_rounds, gateway_rounds = [], []
@@ -222,6 +250,7 @@ def run(seconds: float, connections: int, rounds: int = 3) -> None:
                 _drive(gateway_url + "/webhooks/twilio", slice_, connections, signed=True)
             )
         reference, gateway = _merge(reference_rounds), _merge(gateway_rounds)
+        written, unpublished, drain_s = asyncio.run(_outbox_drained(dsn))
         print(
             f"connections: {connections}, measured for {seconds:.0f} s each in {rounds}"
             " alternating rounds (each after 2 s warm-up)"
@@ -236,8 +265,18 @@ def run(seconds: float, connections: int, rounds: int = 3) -> None:
             f"gateway / reference: {ratio:.0%} (goal >= 100%),"
             f" gateway p99 {gateway['p99_ms']:.1f} ms (goal <= 50 ms)"
         )
+        print(
+            f"outbox: {written} events written, {unpublished} unpublished"
+            f" {drain_s:.1f} s after the last round (published by gateway scheduler's relay)"
+        )
         save_results(
-            "webhooks", {"reference": reference, "gateway": gateway, "ratio": round(ratio, 3)}
+            "webhooks",
+            {
+                "reference": reference,
+                "gateway": gateway,
+                "ratio": round(ratio, 3),
+                "outbox": {"written": written, "unpublished": unpublished},
+            },
         )
     finally:
         for process in processes:

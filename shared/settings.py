@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # Keep answering (health says draining) so the load balancer deregisters us first.
     drain_seconds: float = Field(default=0.0, ge=0, lt=25)
     health_check_timeout_seconds: float = Field(default=0.8, gt=0, le=5)
+    # Publish committed outbox rows from this process. Any one relaying role publishes every
+    # role's rows (LISTEN outbox wakes each of them on commit); turn it off where the loop
+    # must stay free for requests (gateway web: the webhook intake), never on every role.
+    outbox_relay_enabled: bool = True
 
     # --- bff <-> gateway -------------------------------------------------------------
     gateway_internal_url: str = "http://127.0.0.1:8081"

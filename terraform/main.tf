@@ -72,6 +72,8 @@ module "task_environment" {
   new_relic_enabled        = var.new_relic_enabled
   shutdown_timeout_seconds = 20
   drain_seconds            = 5
+  # The webhook intake's loop serves requests only; the worker and scheduler publish its rows.
+  non_relaying_roles = ["gateway-web"]
 }
 
 module "rds" {

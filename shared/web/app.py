@@ -25,7 +25,8 @@ def create_base_app(settings: Settings, *, service: str) -> web.Application:
     """An app with the shared middlewares, pool and broker, readiness `/` and liveness `/livez`.
 
     Resources open in `cleanup_ctx` order (pool, broker, outbox relay) and close in
-    reverse. Every role writes events, so every role runs a relay.
+    reverse. Every role writes events and runs a relay unless `outbox_relay_enabled` is off
+    (gateway web: its rows are published by the worker's and scheduler's relays).
     """
     app = web.Application(
         middlewares=[request_context_middleware, problem_middleware],
@@ -38,7 +39,8 @@ def create_base_app(settings: Settings, *, service: str) -> web.Application:
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_broker)
-    app.cleanup_ctx.append(_relay)
+    if settings.outbox_relay_enabled:
+        app.cleanup_ctx.append(_relay)
     app.router.add_get("/", health, name="health")
     app.router.add_get("/livez", liveness, name="liveness")
     return app

@@ -247,6 +247,13 @@ run "the_environment_deploys" {
     error_message = "Webhook signatures are checked against the public hooks.<domain> URL."
   }
   assert {
+    condition = alltrue([
+      for role, spec in local.roles :
+      one([for item in jsondecode(module.ecs.container_definitions[role])[0].environment : item.value if item.name == "OUTBOX_RELAY_ENABLED"]) == (role == "gateway-web" ? "false" : "true")
+    ])
+    error_message = "gateway web's loop serves webhooks only; every other role relays the outbox."
+  }
+  assert {
     condition = alltrue(flatten([
       for name, definition in module.ecs.container_definitions : [
         for item in jsondecode(definition)[0].environment : startswith(item.value, "https://") if endswith(item.name, "_BASE_URL")

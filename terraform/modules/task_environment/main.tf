@@ -99,6 +99,16 @@ variable "drain_seconds" {
   type        = number
 }
 
+variable "non_relaying_roles" {
+  description = "Roles started with OUTBOX_RELAY_ENABLED=false (their outbox rows are published by the others)."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = length(setsubtract(keys(var.roles), var.non_relaying_roles)) > 0
+    error_message = "At least one role must relay the outbox, or no event is ever published."
+  }
+}
+
 variable "log_level" {
   description = "LOG_LEVEL."
   type        = string
@@ -165,8 +175,9 @@ locals {
   per_container = merge(
     {
       for role, port in var.roles : role => merge(local.common, {
-        PORT               = tostring(port)
-        NEW_RELIC_APP_NAME = "origin-${role} (${var.environment})"
+        PORT                 = tostring(port)
+        NEW_RELIC_APP_NAME   = "origin-${role} (${var.environment})"
+        OUTBOX_RELAY_ENABLED = contains(var.non_relaying_roles, role) ? "false" : "true"
       })
     },
     # One-shot commands (shared.ops) load the same settings; they serve no port.

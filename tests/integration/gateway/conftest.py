@@ -43,6 +43,8 @@ async def started(app: web.Application) -> None:
     fast tests would hit it.
     """
     await app[BROKER].connection(timeout=10)
+    if RELAY not in app:  # OUTBOX_RELAY_ENABLED=false: another role publishes its rows
+        return
 
     async def listening() -> None:
         assert app[RELAY]._listen_conn is not None
@@ -59,7 +61,7 @@ async def cancel_relay(app: web.Application) -> None:
     leave it looping forever and the app's shutdown waiting on it (reported to
     the lead: the relay should use `asyncio.timeout`). Cancelling again ends it.
     """
-    task = app[RELAY]._task
+    task = app[RELAY]._task if RELAY in app else None
     if task is None:
         return
     for _ in range(100):
@@ -130,7 +132,34 @@ async def gateway(gateway_settings: Settings, simulator: SimulatorHandle) -> Asy
 @pytest.fixture
 async def gateway_with_worker(gateway: Gateway) -> AsyncIterator[Gateway]:
     """Gateway web plus a worker running every flow (switches polled every 0.1 s)."""
-    app = gateway_worker.create_app(gateway.settings, switch_poll_seconds=0.1)
+    async for running in _with_worker(gateway):
+        yield running
+
+
+@pytest.fixture
+async def non_relaying_gateway_with_worker(
+    gateway_settings: Settings, simulator: SimulatorHandle
+) -> AsyncIterator[Gateway]:
+    """As deployed: gateway web with `OUTBOX_RELAY_ENABLED=false`, the worker relaying its rows."""
+    settings = gateway_settings.model_copy(update={"outbox_relay_enabled": False})
+    assert settings.port is not None
+    web = TestServer(gateway_web.create_app(settings), host="127.0.0.1", port=settings.port)
+    await web.start_server()
+    await started(web.app)
+    try:
+        async for running in _with_worker(
+            Gateway(settings, simulator, settings.public_webhook_base_url, web)
+        ):
+            yield running
+    finally:
+        await web.close()
+        await aiormq_settled()
+
+
+async def _with_worker(gateway: Gateway) -> AsyncIterator[Gateway]:
+    app = gateway_worker.create_app(
+        gateway.settings.model_copy(update={"outbox_relay_enabled": True}), switch_poll_seconds=0.1
+    )
     worker = TestServer(app, host="127.0.0.1", port=free_port())
     await worker.start_server()
     await started(app)

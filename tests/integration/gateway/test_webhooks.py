@@ -11,6 +11,7 @@ import httpx
 from connectors.simulator.plaid import PLAID
 from connectors.simulator.signing import calendly_signature, twilio_signature
 from gateway.webhooks.intake import WEBHOOK_STATS
+from shared.web.keys import RELAY
 from tests.integration.gateway import builders
 from tests.support.polling import eventually
 
@@ -55,6 +56,29 @@ async def test_a_signed_status_callback_updates_the_message(gateway_with_worker,
         assert (await builders.message_row(pool, message_id))[0] == "delivered"
 
     await eventually(delivered)
+
+
+async def test_with_the_relay_off_on_web_its_callbacks_are_published_by_the_worker(
+    non_relaying_gateway_with_worker, pool
+):
+    gateway = non_relaying_gateway_with_worker
+    assert RELAY not in gateway.web.app
+    member_id, _ = await builders.member(pool, phone=builders.unique_phone())
+    sid = "SM" + uuid.uuid4().hex
+    message_id = await builders.sms_message(pool, member_id, status="sent", provider_message_id=sid)
+    url, body, headers = callback(gateway, message_id, sid, "delivered")
+
+    async with httpx.AsyncClient() as client:
+        response = await client.post(url, content=body, headers=headers)
+
+    assert response.status_code == 200
+
+    async def delivered():
+        assert (await builders.message_row(pool, message_id))[0] == "delivered"
+
+    await eventually(delivered)
+    assert gateway.worker is not None
+    assert gateway.worker.app[RELAY].published_total >= 1
 
 
 async def test_unsigned_or_tampered_callbacks_get_401_and_change_nothing(gateway, pool, caplog):
