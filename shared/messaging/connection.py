@@ -3,7 +3,8 @@
 aiormq does not reconnect: `BrokerConnection` keeps one connection per process,
 reconnects with capped, jittered backoff when the broker or the network goes
 away, and tells listeners (relay, consumers) each time a fresh connection is up
-so they can re-declare topology and resume.
+so they can re-declare topology and resume. Its frames leave one socket write
+per loop step (`coalescing_writer`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection
 
+from shared.messaging.coalescing_writer import CoalescingTransportFactory
 from shared.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,9 @@ class BrokerConnection:
         while not self._closing:
             try:
                 connection = await aiormq.connect(
-                    self._url, client_properties={"connection_name": self._name}
+                    self._url,
+                    client_properties={"connection_name": self._name},
+                    transport_factory=CoalescingTransportFactory(),
                 )
             except (TimeoutError, OSError, aiormq.AMQPError) as exc:
                 attempt += 1

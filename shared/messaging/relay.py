@@ -4,9 +4,9 @@ It wakes on `LISTEN outbox` (the insert trigger notifies on commit) and polls
 as a fallback (every `listening_poll_interval`, 10 s, while LISTEN is open; every
 `poll_interval`, 1 s, while it is not, so an idle role does not commit a
 transaction a second), takes a batch of pending rows with `FOR UPDATE SKIP LOCKED`
-(so several relays share the work without overlap), publishes them with
-publisher confirms pipelined over one channel, and marks the confirmed rows
-published in the same transaction. A crash between confirm and commit
+(so several relays share the work without overlap), publishes the batch as one
+write with a publisher confirm per row (`batch_publish`), and marks the confirmed
+rows published in the same transaction. A crash between confirm and commit
 publishes those rows again; consumers absorb that through their inbox.
 """
 
@@ -25,6 +25,7 @@ from aiormq import spec
 
 from shared.database import Pool, transaction
 from shared.messaging import outbox, topology
+from shared.messaging.batch_publish import OutgoingMessage, publish_confirmed
 from shared.messaging.connection import BrokerConnection, BrokerUnavailable
 from shared.tasks import cancel_and_wait
 
@@ -51,6 +52,16 @@ def message_properties(
         correlation_id=correlation_id,
         message_type=event_type,
         headers={"x-correlation-id": correlation_id},
+    )
+
+
+def _outgoing(row: tuple[Any, ...]) -> OutgoingMessage:
+    _, message_id, event_type, correlation_id, body = row
+    return OutgoingMessage(
+        exchange=topology.EVENTS_EXCHANGE,
+        routing_key=event_type,
+        body=body.encode(),
+        properties=message_properties(str(message_id), event_type, correlation_id),
     )
 
 
@@ -124,14 +135,14 @@ class OutboxRelay:
             if not rows:
                 return 0
             channel = await self._get_channel()
-            last = len(rows) - 1
-            results = await asyncio.gather(
-                *(self._publish(channel, row, drain=i == last) for i, row in enumerate(rows)),
-                return_exceptions=True,
-            )
-            confirmed = [
-                row[0] for row, result in zip(rows, results, strict=True) if result is True
-            ]
+            try:
+                acked = await publish_confirmed(
+                    channel, [_outgoing(row) for row in rows], timeout=self._confirm_timeout
+                )
+            except Exception as exc:  # a channel or connection lost mid-batch, in any form
+                # (aiormq rejects pending futures with the close reason, or bare Exception)
+                raise PublishFailed(f"batch of {len(rows)} not published") from exc
+            confirmed = [row[0] for row, ok in zip(rows, acked, strict=True) if ok]
             if confirmed:
                 await outbox.mark_published(cur, confirmed)
         self.published_total += len(confirmed)
@@ -139,25 +150,9 @@ class OutboxRelay:
             raise PublishFailed(f"{len(rows) - len(confirmed)} of {len(rows)} not confirmed")
         return len(confirmed)
 
-    async def _publish(self, channel: aiormq.Channel, row: tuple[Any, ...], *, drain: bool) -> bool:
-        # aiormq holds the channel lock until a frame's socket drain completes when wait=True,
-        # so a batch would go out one frame per write. Only the batch's last publish waits for
-        # the drain (backpressure once per batch); the confirms are still tracked per delivery
-        # tag and each row is marked published only on its own Basic.Ack.
-        _, message_id, event_type, correlation_id, body = row
-        confirmation = await channel.basic_publish(
-            body.encode(),
-            exchange=topology.EVENTS_EXCHANGE,
-            routing_key=event_type,
-            properties=message_properties(str(message_id), event_type, correlation_id),
-            timeout=self._confirm_timeout,
-            wait=drain,
-        )
-        return isinstance(confirmation, spec.Basic.Ack)
-
     async def _get_channel(self) -> aiormq.Channel:
         if self._channel is None or self._channel.is_closed:
-            # The concrete channel: its basic_publish takes `wait`, the abstract one does not.
+            # The concrete channel: publish_confirmed reaches its confirmation bookkeeping.
             self._channel = cast(
                 aiormq.Channel,
                 await self._broker.channel(timeout=2.0, publisher_confirms=True),
