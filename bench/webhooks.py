@@ -5,10 +5,11 @@
 Creates its own database and vhost, starts gateway web (`python -m gateway web`,
 relay off as deployed) with gateway scheduler relaying its outbox rows, and a
 reference aiohttp app doing one INSERT in a transaction through aiopg, each in
-its own process, then drives both with the same asyncio/aiohttp load
-driver (its own process, 64 keep-alive connections, every request a distinct,
-correctly signed status callback). Prints requests/s, p50 and p99 for each,
-and the ratio (goal: >= 100 % of the reference, p99 <= 50 ms).
+its own process, then drives both with the same lean load driver
+(`bench.http_load`, its own process, 64 keep-alive connections, every request
+prebuilt: for the gateway a distinct, correctly signed status callback).
+Prints requests/s, p50 and p99 for each, and the ratio (goal: >= 100 % of
+the reference, p99 <= 50 ms).
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
 import httpx
 from aiohttp import web
 from pydantic import SecretStr
+from yarl import URL
 
+from bench import http_load
+from bench.http_load import build_request
 from bench.results import save_results
 from connectors.sms import compute_twilio_signature
 from shared.database import create_pool, transaction
@@ -37,6 +40,7 @@ from shared.migrate import migrate
 from tests.support import infra
 
 AUTH_TOKEN = "bench-twilio-auth-token"
+FORM = "application/x-www-form-urlencoded"
 
 
 # ---- reference server (child process) -----------------------------------------------
@@ -63,11 +67,12 @@ async def reference_server(port: int, dsn: str) -> None:
 # ---- load driver (child process) ------------------------------------------------------
 
 
-def signed_callbacks(base_url: str, count: int) -> list[tuple[str, bytes, dict[str, str]]]:
-    """Distinct status callbacks, each signed as the provider would sign it."""
+def signed_callbacks(base_url: str, count: int) -> list[bytes]:
+    """Distinct status callbacks as raw requests, each signed as the provider would sign it."""
+    url = URL(base_url)
     requests = []
     for _ in range(count):
-        url = f"{base_url}/webhooks/twilio?message_id={uuid.uuid4()}"
+        target = f"{url.path}?message_id={uuid.uuid4()}"
         sid = "SM" + uuid.uuid4().hex
         params = {
             "AccountSid": "AC" + "0" * 31 + "1",
@@ -77,55 +82,28 @@ def signed_callbacks(base_url: str, count: int) -> list[tuple[str, bytes, dict[s
             "SmsStatus": "delivered",
             "To": "+15005550006",
         }
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": compute_twilio_signature(SecretStr(AUTH_TOKEN), url, params),
-        }
-        requests.append((url, urlencode(params).encode(), headers))
+        signature = compute_twilio_signature(
+            SecretStr(AUTH_TOKEN), f"{url.origin()}{target}", params
+        )
+        headers = {"Content-Type": FORM, "X-Twilio-Signature": signature}
+        requests.append(
+            build_request("POST", target, url.raw_authority, headers, urlencode(params).encode())
+        )
     return requests
 
 
 async def drive(url: str, seconds: float, connections: int, signed: bool) -> dict[str, Any]:
-    base = url.rsplit("/", 2)[0] if signed else url
-    pool = signed_callbacks(base, 200_000) if signed else []
-    plain: tuple[str, bytes, dict[str, str]] = (
-        url,
-        urlencode({"MessageSid": "SMx", "MessageStatus": "delivered"}).encode(),
-        {},
+    parsed = URL(url)
+    if signed:
+        requests = signed_callbacks(url, 200_000)
+    else:
+        body = urlencode({"MessageSid": "SMx", "MessageStatus": "delivered"}).encode()
+        headers = {"Content-Type": FORM}
+        requests = [build_request("POST", parsed.raw_path, parsed.raw_authority, headers, body)]
+    assert parsed.host is not None and parsed.port is not None
+    return await http_load.drive(
+        parsed.host, parsed.port, requests, connections=connections, seconds=seconds
     )
-    latencies: list[float] = []
-    errors = 0
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        counter = iter(range(10**9))
-
-        async def worker(deadline: float, record: bool) -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                target, body, headers = pool[next(counter) % len(pool)] if signed else plain
-                started = time.perf_counter()
-                async with session.post(target, data=body, headers=headers) as response:
-                    await response.read()
-                    ok = response.status == 200
-                if record:
-                    latencies.append(time.perf_counter() - started)
-                    errors += not ok
-
-        warm = time.perf_counter() + 2
-        await asyncio.gather(*(worker(warm, False) for _ in range(connections)))
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(started + seconds, True) for _ in range(connections)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "elapsed_s": elapsed,
-        "latencies_ms": [round(latency * 1000, 2) for latency in latencies],
-    }
 
 
 def _merge(rounds: list[dict[str, Any]]) -> dict[str, float]:

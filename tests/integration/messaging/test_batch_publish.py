@@ -64,7 +64,7 @@ async def test_batches_and_aiormqs_own_publishes_share_the_channels_delivery_tag
 
     assert first == [True] * 50
     assert isinstance(single, spec.Basic.Ack)
-    assert batches == [[True] * 50, [True] * 50]
+    assert list(batches) == [[True] * 50, [True] * 50]
     assert channel.confirmations == {}  # nothing left waiting
     assert (await channel.queue_declare(queue, passive=True)).message_count == 151
 
