@@ -92,6 +92,8 @@ def _root_config(environment: str) -> dict[str, Any]:
     match = re.search(r"drain_seconds\s*=\s*(\d+)", main)
     shutdown = re.search(r"shutdown_timeout_seconds\s*=\s*(\d+)", main)
     assert match and shutdown, "terraform/main.tf no longer sets the task_environment timings"
+    non_relaying = re.search(r"non_relaying_roles\s*=\s*(\[[^\]]*\])", main)
+    assert non_relaying, "terraform/main.tf no longer says which roles do not relay"
     roles = workload_roles()
     domain = tfvars["domain_name"]
     name = f"origin-{environment}"
@@ -125,6 +127,7 @@ def _root_config(environment: str) -> dict[str, Any]:
         "new_relic_enabled": tfvars.get("new_relic_enabled", True),
         "shutdown_timeout_seconds": int(shutdown.group(1)),
         "drain_seconds": int(match.group(1)),
+        "non_relaying_roles": json.loads(non_relaying.group(1)),
     }
     return {
         "module": {"task_environment": inputs},

@@ -8,12 +8,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg2
 import pytest
 
+from shared.messaging import outbox
 from tests.deploy.backing import Backing
 from tests.deploy.environment import local_environment
 from tests.deploy.launch import Launched, image_environment, launch
@@ -33,8 +36,9 @@ def test_the_ops_task_gets_what_every_role_gets_and_the_admin_credentials(
     staging: Rendering,
 ) -> None:
     ops = staging.containers["ops"]
+    per_role = {"PORT", "NEW_RELIC_APP_NAME", "OUTBOX_RELAY_ENABLED"}  # a one-off task serves none
     for role in ROLES:
-        assert staging.containers[role].variables - {"PORT", "NEW_RELIC_APP_NAME"} <= ops.variables
+        assert staging.containers[role].variables - per_role <= ops.variables
         assert not {name for name in staging.containers[role].secrets if "_ADMIN_" in name}, role
     assert {"DATABASE_ADMIN_PASSWORD", "BROKER_ADMIN_PASSWORD", "OPS_STDIN"} <= ops.secrets
 
@@ -115,6 +119,34 @@ def test_the_container_health_check_of_every_role_passes_on_liveness(
     )
 
     assert probe.returncode == 0, probe.stderr.decode(errors="replace")
+
+
+def test_gateway_web_does_not_relay_and_the_other_roles_publish_its_outbox_rows(
+    staging: Rendering, backing: Backing, running_roles: dict[str, Launched]
+) -> None:
+    relaying = {
+        role: staging.containers[role].environment["OUTBOX_RELAY_ENABLED"] for role in ROLES
+    }
+    assert relaying.pop("gateway-web") == "false"
+    assert set(relaying.values()) == {"true"}, relaying
+    for running in running_roles.values():
+        running.wait_ready(timeout=45)
+    message_id = uuid.uuid4()
+
+    with psycopg2.connect(backing.database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            outbox.INSERT_INTO + " VALUES (%s, 'deploy.rehearsal', 'deploy-test', '{}')",
+            (str(message_id),),
+        )
+    deadline = time.monotonic() + 20
+    published = None
+    while published is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        with psycopg2.connect(backing.database_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT published_at FROM outbox WHERE message_id = %s", (str(message_id),))
+            published = cur.fetchone()[0]
+
+    assert published is not None, "no role published the outbox row within 20 s"
 
 
 # One required variable taken away at a time: the role must refuse to start, naming it.
