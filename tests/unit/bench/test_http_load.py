@@ -19,6 +19,7 @@ async def test_it_counts_requests_and_every_non_200_answer_as_an_error():
     app.router.add_post("/hook", echo)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
+    assert server.port is not None
     try:
         host = f"127.0.0.1:{server.port}"
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
