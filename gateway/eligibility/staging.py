@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ import psycopg2
 from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
 
 from shared.database import Cursor
-from shared.domain.eligibility import EligibleEmployee, Rejection
+from shared.domain.eligibility import EmployeeText, Rejection
 from shared.eligibility import files
 
 COPY_SQL = (
@@ -42,7 +41,6 @@ LOAD_STATEMENT_TIMEOUT = "15min"
 REPORT_HEADER = b"line,status,reason\n"
 _NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 
 
 async def drop(cur: Cursor, file_id: uuid.UUID, *, timeout: float | None = None) -> None:
@@ -62,10 +60,11 @@ async def drop_many(cur: Cursor, file_ids: list[str], *, timeout: float | None =
 
 
 def _text(value: str | None) -> str:
-    """A value in COPY's text format (a search first: `translate` is slow, escapes are rare)."""
+    """A value in COPY's text format (a check first: `translate` is slow, escapes are rare)."""
     if value is None:
         return _NULL
-    return value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+    # Tabs, newlines and carriage returns are not printable; a backslash is.
+    return value if value.isprintable() and "\\" not in value else value.translate(_ESCAPES)
 
 
 @dataclass(frozen=True)
@@ -113,6 +112,7 @@ class StagingLoader:
         self._progress = psycopg2.connect(self._dsn, application_name="origin-eligibility")
         self._progress.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
         self._load = psycopg2.connect(self._dsn, application_name="origin-eligibility-load")
+        self._load.set_client_encoding("UTF8")  # COPY is sent as UTF-8 bytes
         with self._load.cursor() as cur:
             cur.execute("SET statement_timeout = %s", (LOAD_STATEMENT_TIMEOUT,))
         self._load.commit()
@@ -170,19 +170,22 @@ class StagingLoader:
 
     # ---- loading ------------------------------------------------------------------
 
-    def add(self, line_no: int, result: EligibleEmployee | Rejection) -> None:
-        """Buffer one checked line (call `flush_if_full()` now and then)."""
+    def add(self, line_no: int, result: EmployeeText | Rejection) -> None:
+        """Buffer one checked line (send the batch when `full`).
+
+        Of an accepted line only the name can need escaping: a checked email, country,
+        date and salary hold no tab, newline or backslash.
+        """
         if isinstance(result, Rejection):
             self._rows.append(
                 f"{self._file}\t{line_no}\t{_text(result.email)}\t\\N\t\\N\t\\N\t\\N"
                 f"\t{_text(result.reason)}\n"
             )
             return
-        birth_date = _NULL if result.birth_date is None else result.birth_date.isoformat()
-        salary = _NULL if result.salary is None else str(result.salary)
+        email, country, full_name, birth_date, salary = result
         self._rows.append(
-            f"{self._file}\t{line_no}\t{_text(result.email)}\t{_text(result.full_name)}"
-            f"\t{result.country}\t{birth_date}\t{salary}\t\\N\n"
+            f"{self._file}\t{line_no}\t{email}\t{_text(full_name)}\t{country}"
+            f"\t{birth_date or _NULL}\t{salary or _NULL}\t\\N\n"
         )
 
     def add_failure(self, line_no: int, reason: str) -> None:
@@ -198,16 +201,16 @@ class StagingLoader:
         """Send the buffered rows; waits only for the batch before (one in flight at a time)."""
         if not self._rows:
             return
-        data = "".join(self._rows)
+        data = "".join(self._rows).encode()  # bytes: a StringIO would hold 4 bytes a character
         self._rows = []
         if self._pending is not None:
             pending, self._pending = self._pending, None
             await pending
         self._pending = asyncio.get_running_loop().run_in_executor(self._executor, self._copy, data)
 
-    def _copy(self, data: str) -> None:
+    def _copy(self, data: bytes) -> None:
         with self._load.cursor() as cur:
-            cur.copy_expert(COPY_SQL, io.StringIO(data))
+            cur.copy_expert(COPY_SQL, io.BytesIO(data))
 
     async def report_progress(self, *, rows_read: int, accepted: int, rejected: int) -> None:
         """Publish the counters so far (committed at once, whatever becomes of the load)."""
