@@ -52,8 +52,9 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 QUEUE = topology.queue_by_name("gateway.eligibility")
-# Reports of big files go to disk past this size instead of staying in memory.
-REPORT_SPOOL_BYTES = 4 * 1024 * 1024
+# Reports of big files go to disk past this size instead of staying in memory (a 600,000
+# line file's report is ~8 MB; the worker's whole budget for a file is ~20 MB).
+REPORT_SPOOL_BYTES = 1024 * 1024
 
 StoreOpener = Callable[[str], AbstractAsyncContextManager[FileStore]]
 
@@ -176,13 +177,15 @@ class EligibilityFlow:
                         rows_read += 1
                         if isinstance(checked, Rejection):
                             rejected += 1
-                        if loader.full:  # every batch: send it, and show the progress
-                            await loader.flush()
+                        if loader.full:  # every batch: show the progress, and send it
+                            # In this order: the progress waits for the batch before on the
+                            # loader's thread, then this batch is copied while we read on.
                             await loader.report_progress(
                                 rows_read=rows_read,
                                 accepted=rows_read - rejected,
                                 rejected=rejected,
                             )
+                            await loader.flush()
         except HeaderError as exc:
             raise BadFile(f"not an eligibility file: {exc}") from None
         except UnicodeDecodeError:  # a FileStore that decodes strictly
