@@ -160,6 +160,10 @@ locals {
     AGGREGATION_CLIENT_ID       = var.aggregation.client_id
     SCHEDULING_BASE_URL         = var.scheduling.base_url
     SCHEDULING_ORGANIZATION_URI = var.scheduling.organization_uri
+    # glibc gives each thread that allocates a heap of its own; the gateway worker's COPY and
+    # S3 threads held ~5 MB of a 50 MB roster's peak in theirs (bench.eligibility). Every
+    # Python role is one event loop plus a few helper threads: two heaps serve them all.
+    MALLOC_ARENA_MAX = "2"
   }
 
   per_container = merge(
@@ -167,11 +171,7 @@ locals {
       for role, port in var.roles : role => merge(local.common, {
         PORT               = tostring(port)
         NEW_RELIC_APP_NAME = "origin-${role} (${var.environment})"
-        },
-        # glibc gives each thread that allocates its own heap; the worker's COPY and S3 threads
-        # held ~5 MB of a 50 MB roster's peak in theirs (bench.eligibility).
-        role == "gateway-worker" ? { MALLOC_ARENA_MAX = "2" } : {},
-      )
+      })
     },
     # One-shot commands (shared.ops) load the same settings; they serve no port.
     {
