@@ -13,6 +13,10 @@ class FileStore(Protocol):
         """The object's lines (without line endings), read without loading it whole."""
         ...
 
+    def iter_line_batches(self, key: str) -> AsyncIterator[list[str]]:
+        """`iter_lines` in lists (a read's worth each), for callers that go through many."""
+        ...
+
     async def put_new(
         self, key: str, data: bytes | BinaryIO, *, content_type: str = "application/octet-stream"
     ) -> None:

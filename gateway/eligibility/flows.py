@@ -4,7 +4,7 @@
 
 1. claim the file (`queued`/`processing` -> `processing`, committed at once; a
    file already past that is a redelivery and nothing happens);
-2. stream the object line by line (`FileStore.iter_lines`), check each line
+2. stream the object in batches of lines (`FileStore.iter_line_batches`), check each line
    (`shared.domain.eligibility`) and COPY every line, accepted or rejected with its
    reason, into `eligibility_staging` in one transaction on the loader's own
    connection, publishing progress as it goes; a bad header, an unreadable or
@@ -42,7 +42,7 @@ from connectors.storage import (
 )
 from gateway.eligibility import apply
 from gateway.eligibility.staging import ClaimedFile, StagingLoader
-from shared.domain.eligibility import HeaderError, Rejection, check_line, parse_header
+from shared.domain.eligibility import HeaderError, Rejection, check_line_text, parse_header
 from shared.eligibility import files, reports
 from shared.events.eligibility import EligibilityFileReceived, EligibilityTerminationsConfirmed
 from shared.messaging import topology
@@ -52,8 +52,9 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 QUEUE = topology.queue_by_name("gateway.eligibility")
-# Reports of big files go to disk past this size instead of staying in memory.
-REPORT_SPOOL_BYTES = 4 * 1024 * 1024
+# Reports of big files go to disk past this size instead of staying in memory (a 600,000
+# line file's report is ~8 MB; the worker's whole budget for a file is ~20 MB).
+REPORT_SPOOL_BYTES = 1024 * 1024
 
 StoreOpener = Callable[[str], AbstractAsyncContextManager[FileStore]]
 
@@ -156,33 +157,35 @@ class EligibilityFlow:
         await self._apply(ctx, claimed, timer)
 
     async def _load(self, file: ClaimedFile, store: FileStore, loader: StagingLoader) -> LoadResult:
-        result = LoadResult(rows_read=0, accepted=0, rejected=0)
         today = self.today()
         layout = None
         line_no = 0
+        rows_read = rejected = 0
+        add = loader.add  # looked up once, not per line
         try:
-            async with aclosing(_lines(store, file.object_key)) as lines:
-                async for line in lines:
-                    line_no += 1
-                    if not line.strip():
-                        continue  # blank lines (a trailing newline, say) are not rows
-                    if layout is None:
-                        layout = parse_header(line)
-                        continue
-                    checked = check_line(line, layout, today=today)
-                    loader.add(line_no, checked)
-                    result.rows_read += 1
-                    if isinstance(checked, Rejection):
-                        result.rejected += 1
-                    else:
-                        result.accepted += 1
-                    if loader.full:  # every batch: send it, and show the progress
-                        await loader.flush()
-                        await loader.report_progress(
-                            rows_read=result.rows_read,
-                            accepted=result.accepted,
-                            rejected=result.rejected,
-                        )
+            async with aclosing(_line_batches(store, file.object_key)) as batches:
+                async for batch in batches:
+                    for line in batch:
+                        line_no += 1
+                        if not line or line.isspace():
+                            continue  # blank lines (a trailing newline, say) are not rows
+                        if layout is None:
+                            layout = parse_header(line)
+                            continue
+                        checked = check_line_text(line, layout, today=today)
+                        add(line_no, checked)
+                        rows_read += 1
+                        if isinstance(checked, Rejection):
+                            rejected += 1
+                        if loader.full:  # every batch: show the progress, and send it
+                            # In this order: the progress waits for the batch before on the
+                            # loader's thread, then this batch is copied while we read on.
+                            await loader.report_progress(
+                                rows_read=rows_read,
+                                accepted=rows_read - rejected,
+                                rejected=rejected,
+                            )
+                            await loader.flush()
         except HeaderError as exc:
             raise BadFile(f"not an eligibility file: {exc}") from None
         except UnicodeDecodeError:  # a FileStore that decodes strictly
@@ -193,6 +196,7 @@ class EligibilityFlow:
             raise BadFile("the file does not exist in the bucket") from None
         except (AuthenticationError, PermanentError) as exc:
             raise BadFile(f"the file could not be read ({type(exc).__name__})") from None
+        result = LoadResult(rows_read=rows_read, accepted=rows_read - rejected, rejected=rejected)
         if layout is None:
             raise BadFile("the file is empty")
         if result.rows_read == 0:
@@ -289,14 +293,14 @@ class EligibilityFlow:
         )
 
 
-async def _lines(store: FileStore, key: str) -> AsyncGenerator[str, None]:
-    """The store's lines, closing its stream (and its connection) when we stop early."""
-    lines = store.iter_lines(key)
+async def _line_batches(store: FileStore, key: str) -> AsyncGenerator[list[str], None]:
+    """The store's lines in batches, closing its stream (and its connection) when we stop early."""
+    batches = store.iter_line_batches(key)
     try:
-        async for line in lines:
-            yield line
+        async for batch in batches:
+            yield batch
     finally:
-        close = getattr(lines, "aclose", None)
+        close = getattr(batches, "aclose", None)
         if close is not None:
             await close()
 

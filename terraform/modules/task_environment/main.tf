@@ -170,6 +170,10 @@ locals {
     AGGREGATION_CLIENT_ID       = var.aggregation.client_id
     SCHEDULING_BASE_URL         = var.scheduling.base_url
     SCHEDULING_ORGANIZATION_URI = var.scheduling.organization_uri
+    # glibc gives each thread that allocates a heap of its own; the gateway worker's COPY and
+    # S3 threads held ~5 MB of a 50 MB roster's peak in theirs (bench.eligibility). Every
+    # Python role is one event loop plus a few helper threads: two heaps serve them all.
+    MALLOC_ARENA_MAX = "2"
   }
 
   per_container = merge(

@@ -28,6 +28,25 @@ async def test_lines_come_back_without_endings_including_crlf_and_a_last_untermi
     assert lines == ["a,1", "b,2", "çé,3", "", "last"]
 
 
+async def test_batches_of_lines_are_the_same_lines_whatever_the_chunks_cut(
+    moto: MotoServer, bucket: str
+):
+    # Chunks of 1 KiB cut lines, CRLFs and a broken UTF-8 sequence before a newline.
+    body = b"".join(b"row-%05d,\xc3\xa7\xe2\x82,end\r\n" % n for n in range(500)) + b"last"
+    raw_s3(moto).put_object(Bucket=bucket, Key="cut.csv", Body=body)
+    expected = [
+        line.removesuffix(b"\r").decode("utf-8", errors="replace") for line in body.split(b"\n")
+    ]
+
+    async with S3FileStore(storage_config(moto, bucket, chunk_bytes=1024)) as store:
+        batches = [batch async for batch in store.iter_line_batches("cut.csv")]
+        lines = [line async for line in store.iter_lines("cut.csv")]
+
+    assert len(batches) > 1
+    assert [line for batch in batches for line in batch] == expected == lines
+    assert expected[0] == "row-00000,\u00e7\ufffd,end"
+
+
 async def test_a_50_mb_object_streams_line_by_line_with_flat_memory(
     moto: MotoServer, bucket: str, tmp_path
 ):

@@ -156,6 +156,37 @@ async def test_listed_members_are_updated_new_emails_become_eligible_and_leavers
         assert (await cur.fetchone())[0] == 0
 
 
+async def test_a_later_file_updates_changed_records_keeps_unchanged_ones_and_adds_new_ones(
+    employer: Employer, pool: Pool
+):
+    changed, unchanged, added = (unique_email(name) for name in ("changed", "same", "added"))
+    first = await employer.process(
+        "email,full name,country,birth_date,salary\n"
+        f"{changed},Carla Costa,BR,1990-01-01,1000\n{unchanged},Ana Silva,US,,2000.50\n"
+    )
+    assert (first["status"], first["records_upserted"]) == ("done", 2), first
+
+    second = await employer.process(
+        "email,full name,country,birth_date,salary\n"
+        f"{changed},Carla Costa,PT,1990-01-01,1000\n{unchanged},Ana Silva,US,,2000.50\n"
+        f"{added},Hugo Lima,GB,,\n"
+    )
+
+    assert (second["status"], second["records_upserted"]) == ("done", 2), second
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT lower(email), country, salary, source_file::text FROM eligibility_records"
+            " WHERE employer_id = %s ORDER BY 1",
+            (employer.id,),
+        )
+        records = {row[0]: row[1:] for row in await cur.fetchall()}
+    assert records == {
+        changed: ("PT", Decimal("1000.00"), second["id"]),
+        unchanged: ("US", Decimal("2000.50"), first["id"]),
+        added: ("GB", None, second["id"]),
+    }
+
+
 async def test_a_file_ending_more_than_the_guard_share_waits_for_an_admin_to_confirm(
     employer: Employer, pool: Pool
 ):

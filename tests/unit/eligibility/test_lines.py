@@ -14,6 +14,7 @@ from shared.domain.eligibility import (
     Layout,
     Rejection,
     check_line,
+    check_line_text,
     parse_header,
 )
 
@@ -122,6 +123,54 @@ def test_salary_is_an_exact_decimal():
     assert isinstance(checked, EligibleEmployee)
     assert checked.salary == Decimal("0.10")
     assert isinstance(checked.salary, Decimal)
+
+
+def test_the_text_verdict_is_the_typed_one_as_text():
+    line = " Ana.Lopez+hr@Example.COM , Ana   Lopez ,us,1990-04-01,085000.5"
+
+    assert check_line_text(line, FULL, today=TODAY) == (
+        "ana.lopez+hr@example.com",
+        "US",
+        "Ana Lopez",
+        "1990-04-01",
+        "085000.5",
+    )
+    assert check_line_text("a@b.io,,PT,,", FULL, today=TODAY) == ("a@b.io", "PT", None, None, None)
+    assert check_line_text("a@b.io,Ana,US,,-1", FULL, today=TODAY) == check_line(
+        "a@b.io,Ana,US,,-1", FULL, today=TODAY
+    )
+
+
+def test_a_salary_in_another_scripts_digits_is_sent_as_the_decimal_it_reads_as():
+    line = "a@b.io,,US,,\u0661\u0662.\u0665"  # Arabic-Indic 12.5
+
+    assert check_line(line, FULL, today=TODAY) == EligibleEmployee(
+        "a@b.io", "US", salary=Decimal("12.5")
+    )
+    assert check_line_text(line, FULL, today=TODAY) == ("a@b.io", "US", None, None, "12.5")
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["ana@example.com", "ana@mail.example.com", "ana@xn--bcher-kva.example"],
+)
+def test_an_address_is_valid_on_any_line_of_its_domain(email):
+    for local in ("ana", "bruno.silva", "c+d"):
+        address = local + email[email.index("@") :]
+        checked = check_line(f"{address},,US,,", FULL, today=TODAY)
+        assert isinstance(checked, EligibleEmployee), address
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["ana@b@example.com", "ana@-example.com", "ana@example", "ana@example.c0m", "@example.com"],
+)
+def test_an_address_with_a_bad_domain_is_rejected_even_after_good_ones(email):
+    check_line("ok@example.com,,US,,", FULL, today=TODAY)
+
+    assert check_line(f"{email},,US,,", FULL, today=TODAY) == Rejection(
+        "email is not a valid address"
+    )
 
 
 def test_the_country_list_is_iso_3166_alpha_2():
