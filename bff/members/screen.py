@@ -21,7 +21,7 @@ from decimal import Decimal
 from bff.web.audit import views_sql
 from bff.web.prepared import PreparedStatement
 from shared.database import Cursor
-from shared.domain.wellness import WellnessAssessment, WellnessInput, assess_wellness
+from shared.domain.wellness import WellnessAssessment, assess_valid_figures
 from shared.group_commit import BatchWrite
 from shared.identity.sessions import (
     CLEARED_SESSION_CONDITIONS,
@@ -191,7 +191,8 @@ def wellness_of(annual_income: str | None, monthly_costs: str | None) -> Wellnes
     income, costs = Decimal(annual_income), Decimal(monthly_costs)
     if income <= 0 or costs <= 0:
         return None
-    return assess_wellness(WellnessInput(annual_income=income, monthly_costs=costs))
+    # numeric(14, 2) columns, above zero: what `WellnessInput` accepts.
+    return assess_valid_figures(income, costs)
 
 
 @functools.lru_cache(maxsize=4096)
