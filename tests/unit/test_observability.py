@@ -129,3 +129,4 @@ def test_a_new_id_is_a_random_uuid_in_its_usual_text_form():
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
         assert str(parsed) == made
+    assert {made[19] for made in ids} == set("89ab")  # the variant digit keeps its random bits
