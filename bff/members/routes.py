@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -71,6 +72,19 @@ async def get_member(request: web.Request) -> web.StreamResponse:
     return await screen_response(request, path_uuid(request, "member_id"))
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _uuid_text(segment: str) -> str | None:
+    """`str(uuid.UUID(segment))`, or None for no UUID; the usual form is taken as it is."""
+    if _CANONICAL_UUID.fullmatch(segment):
+        return segment
+    try:
+        return str(uuid.UUID(segment))
+    except ValueError:
+        return None
+
+
 async def get_member_by_session(request: web.Request) -> web.StreamResponse | None:
     """The member screen, its session check and its audit row in a shared statement.
 
@@ -78,11 +92,8 @@ async def get_member_by_session(request: web.Request) -> web.StreamResponse | No
     member) sends the request the usual way, which answers 401 or 404.
     """
     token = session_token(request)
-    try:
-        member_id = uuid.UUID(request.match_info["member_id"])
-    except ValueError:
-        return None
-    if token is None:
+    member_id = _uuid_text(request.match_info["member_id"])
+    if member_id is None or token is None:
         return None
     screen = await request.app[SCREENS_BY_SESSION].submit(
         ScreenRequest(token_hash(token), member_id, request[REQUEST_ID])

@@ -4,14 +4,20 @@ psycopg2 sends every statement as text, so Postgres plans it each time; for the
 member screen's large statement planning costs more than running it. A
 `PreparedStatement` is `PREPARE`d the first time it runs on a pooled connection
 (tracked weakly, so recycled connections simply prepare again) and `EXECUTE`d after.
+
+psycopg2 adapts a list element by element (an adapter object and a quoting call each);
+`text_array` and `bytea_array` write the array literal in one string instead, and
+`constant` quotes a value once for every statement that sends it.
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from psycopg2.extensions import AsIs, adapt
 
 from shared.database import Cursor
 
@@ -42,3 +48,29 @@ class PreparedStatement:
             self._prepared_on.add(connection)
         values: Sequence[Any] = [params[name] for name in self._order]
         await cur.execute(self._execute, values)
+
+
+def text_array(values: Iterable[str]) -> str:
+    """The array literal of `values`, for a `text[]` (or `uuid[]`) parameter.
+
+    Every element is double-quoted with its backslashes and quotes escaped, so commas,
+    braces, spaces or the word NULL in a value stay part of it.
+    """
+    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
+
+
+def bytea_array(values: Iterable[bytes]) -> str:
+    """The array literal of `values`, for a `bytea[]` parameter (hex format elements)."""
+    return "{" + ",".join(f'"\\\\x{value.hex()}"' for value in values) + "}"
+
+
+def constant(value: object) -> AsIs:
+    """`value` quoted once, for a parameter that every execution sends alike.
+
+    Only for values whose quoting does not depend on the connection (numbers, booleans,
+    intervals): a string's does (its encoding).
+    """
+    if isinstance(value, str | bytes):
+        raise TypeError("strings are quoted per connection")
+    return AsIs(adapt(value).getquoted().decode())

@@ -12,9 +12,10 @@ on every unsafe method (a cross-site form cannot read it, so cannot send it).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bff.web.prepared import PreparedStatement
 from shared.database import connection_cursor
@@ -36,6 +37,9 @@ MFA_CHALLENGE_COOKIE = "origin_mfa_challenge"
 MFA_CHALLENGE_PATH = "/api/v1/auth/mfa"
 CSRF_HEADER = "X-CSRF-Token"
 _MAX_TOKEN_LENGTH = 128
+# `name=value; name=value`, with names and values of characters that need no quoting.
+_PLAIN_COOKIE = r"[A-Za-z0-9_.-]+=[A-Za-z0-9_.-]*"
+_PLAIN_COOKIES = re.compile(rf"{_PLAIN_COOKIE}(?:; {_PLAIN_COOKIE})*")
 # Every authenticated request runs this: prepared once per pooled connection.
 _LIVE_SESSION = PreparedStatement("bff_live_session", LIVE_SESSION_SQL, LIVE_SESSION_TYPES)
 
@@ -49,8 +53,27 @@ def session_cookie_name(app_env: AppEnv) -> str:
     return SECURE_SESSION_COOKIE if _secure(app_env) else SESSION_COOKIE
 
 
+def request_cookie(request: web.Request, name: str) -> str | None:
+    """The value of cookie `name`, exactly as `request.cookies` has it, read faster.
+
+    A header of plain `name=value` pairs (the session cookie alone, typically) has no
+    quoting, escapes or attributes to interpret, so it is split as it is: aiohttp's
+    parser builds a `Morsel` per cookie, which every authenticated request paid for.
+    Anything else goes through `request.cookies`. A name given twice keeps the last, as there.
+    """
+    header = request.headers.get(hdrs.COOKIE)
+    if header is None or _PLAIN_COOKIES.fullmatch(header) is None:
+        return request.cookies.get(name)
+    value = None
+    for pair in header.split("; "):
+        key, _, found = pair.partition("=")
+        if key == name:
+            value = found
+    return value
+
+
 def _cookie_token(request: web.Request, name: str) -> str | None:
-    token = request.cookies.get(name)
+    token = request_cookie(request, name)
     if not token or len(token) > _MAX_TOKEN_LENGTH or not token.isascii():
         return None
     return token

@@ -68,10 +68,19 @@ class WellnessAssessment(BaseModel):
 
 def assess_wellness(wellness_input: WellnessInput) -> WellnessAssessment:
     """Score how much of the net income the costs take, with the figures behind it."""
+    return assess_valid_figures(wellness_input.annual_income, wellness_input.monthly_costs)
+
+
+def assess_valid_figures(annual_income: Decimal, monthly_costs: Decimal) -> WellnessAssessment:
+    """`assess_wellness` of figures known to be what `WellnessInput` accepts (stored ones).
+
+    The member screen scores stored figures on every view; validating them again as a
+    `WellnessInput` cost a third of the score.
+    """
     with localcontext() as context:
         context.prec = _PRECISION
-        net_income = wellness_input.annual_income * NET_INCOME_SHARE
-        annual_costs = wellness_input.monthly_costs * MONTHS_PER_YEAR
+        net_income = annual_income * NET_INCOME_SHARE
+        annual_costs = monthly_costs * MONTHS_PER_YEAR
         if annual_costs <= net_income * HEALTHY_COST_SHARE:
             score = WellnessScore.HEALTHY
         elif annual_costs <= net_income * MEDIUM_COST_SHARE:

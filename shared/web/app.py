@@ -14,11 +14,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.settings import Settings
 from shared.web.health import HEALTH_CHECKS, health, liveness, postgres_check, rabbitmq_check
 from shared.web.keys import BROKER, DRAINING, POOL, RELAY, SERVICE, SETTINGS, ServiceInfo
-from shared.web.middlewares import (
-    add_security_headers,
-    problem_middleware,
-    request_context_middleware,
-)
+from shared.web.middlewares import add_security_headers, request_middleware
 
 
 def create_base_app(settings: Settings, *, service: str) -> web.Application:
@@ -29,7 +25,7 @@ def create_base_app(settings: Settings, *, service: str) -> web.Application:
     (gateway web: its rows are published by the worker's and scheduler's relays).
     """
     app = web.Application(
-        middlewares=[request_context_middleware, problem_middleware],
+        middlewares=[request_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

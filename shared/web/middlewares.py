@@ -1,5 +1,8 @@
 """Middlewares every role installs: ids and access log, problem+json errors, security headers.
 
+The roles install `request_middleware`, which is `request_context_middleware` around
+`problem_middleware` in one layer; the two stay for apps that want only one of them.
+
 Errors become problem+json here and nowhere else: an unavailable Postgres or
 RabbitMQ (`shared.outages`) answers 503 with `Retry-After`, a bug answers 500.
 """
@@ -15,7 +18,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from shared.observability import sentry
-from shared.observability.context import bound_ids, new_id
+from shared.observability.context import IdTokens, bind_ids, new_id, reset_ids
 from shared.outages import RETRY_AFTER_SECONDS, is_statement_timeout, unavailable_dependency
 from shared.web.keys import CORRELATION_ID, REQUEST_ID
 from shared.web.problems import problem_response, validation_problem
@@ -53,71 +56,125 @@ def _route_name(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-@web.middleware
-async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Accept or create request and correlation ids, echo them, log one line per request."""
+def _bind_request(request: web.Request) -> tuple[str, str, IdTokens]:
+    """Accept or create the request's ids, keep them on the request and bind them for logs."""
     request_id = _incoming_id(request, REQUEST_ID_HEADER) or new_id()
     correlation_id = _incoming_id(request, CORRELATION_ID_HEADER) or request_id
     request[REQUEST_ID] = request_id
     request[CORRELATION_ID] = correlation_id
-    started = time.perf_counter()
-    status = 500
-    with bound_ids(request_id=request_id, correlation_id=correlation_id):
-        try:
-            response = await handler(request)
-            status = response.status
-        finally:
-            log.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "route": _route_name(request),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+    tokens = bind_ids(request_id=request_id, correlation_id=correlation_id)
+    return request_id, correlation_id, tokens
+
+
+def _log_request(request: web.Request, status: int, started: float) -> None:
+    if log.isEnabledFor(logging.INFO):  # its fields are not built for a line nobody keeps
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": _route_name(request),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+
+
+def _echo_ids(response: web.StreamResponse, request_id: str, correlation_id: str) -> None:
     response.headers[REQUEST_ID_HEADER] = request_id
     response.headers[CORRELATION_ID_HEADER] = correlation_id
+
+
+@web.middleware
+async def request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """`request_context_middleware` around `problem_middleware`, in one layer.
+
+    What the two do, in the same order; every layer costs each request a coroutine
+    and a frame, so the roles install this one.
+    """
+    request_id, correlation_id, tokens = _bind_request(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        try:
+            response = await handler(request)
+        except BaseException as exc:
+            problem = _problem(request, exc)
+            if problem is None:
+                raise
+            response = problem
+        status = response.status
+    finally:
+        _log_request(request, status, started)
+        reset_ids(tokens)
+    _echo_ids(response, request_id, correlation_id)
+    return response
+
+
+@web.middleware
+async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Accept or create request and correlation ids, echo them, log one line per request."""
+    request_id, correlation_id, tokens = _bind_request(request)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+    finally:
+        _log_request(request, status, started)
+        reset_ids(tokens)
+    _echo_ids(response, request_id, correlation_id)
     return response
 
 
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every error into problem+json; a 500 is logged and reported, its trace kept inside.
+    """Turn every error into problem+json (see `_problem`)."""
+    try:
+        return await handler(request)
+    except BaseException as exc:
+        problem = _problem(request, exc)
+        if problem is None:
+            raise
+        return problem
 
+
+def _problem(request: web.Request, exc: BaseException) -> web.Response | None:
+    """The problem+json answer to what a handler raised; None when it goes on up (a
+    redirect, an answer that already is problem+json, a cancellation).
+
+    Call it while handling `exc`. A 500 is logged and reported, its trace kept inside.
     An outage of a dependency is no bug: 503 with `Retry-After`, one warning line
     naming the dependency and the error type (never its message, which may hold a
     host or a user name), and nothing sent to Sentry.
     """
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400 or exc.content_type == "application/problem+json":
-            raise
+            return None
         headers = {
             key: value
             for key, value in exc.headers.items()
             if key in ("Retry-After", "Allow", "WWW-Authenticate")
         }
         return problem_response(exc.status, exc.reason, headers=headers)
-    except ValidationError as exc:
+    if isinstance(exc, ValidationError):
         return validation_problem(exc)
-    except asyncio.CancelledError as exc:
+    if isinstance(exc, asyncio.CancelledError):
         if is_statement_timeout(exc):  # Postgres too slow to answer: retry later, as an outage
             return _unavailable(request, "postgres", exc)
-        raise
-    except Exception as exc:
-        dependency = unavailable_dependency(exc)
-        if dependency is not None:
-            return _unavailable(request, dependency, exc)
-        log.exception("unhandled error", extra={"route": _route_name(request)})
-        sentry.capture_exception(exc)  # a no-op unless SENTRY_DSN started Sentry
-        return problem_response(
-            500,
-            "Internal Server Error",
-            detail="Something went wrong on our side. Quote the request id when reporting it.",
-            request_id=request.get(REQUEST_ID),
-        )
+        return None
+    if not isinstance(exc, Exception):  # SystemExit, KeyboardInterrupt, GeneratorExit
+        return None
+    dependency = unavailable_dependency(exc)
+    if dependency is not None:
+        return _unavailable(request, dependency, exc)
+    log.exception("unhandled error", extra={"route": _route_name(request)})
+    sentry.capture_exception(exc)  # a no-op unless SENTRY_DSN started Sentry
+    return problem_response(
+        500,
+        "Internal Server Error",
+        detail="Something went wrong on our side. Quote the request id when reporting it.",
+        request_id=request.get(REQUEST_ID),
+    )
 
 
 def _unavailable(request: web.Request, dependency: str, exc: BaseException) -> web.Response:

@@ -1,3 +1,4 @@
+import logging
 import time
 
 from aiohttp import web
@@ -6,6 +7,7 @@ from pydantic import BaseModel, SecretStr
 from bff.app import create_app as create_bff
 from gateway import scheduler, worker
 from gateway import web as gateway_web
+from shared.observability.context import request_id_var
 from shared.settings import Settings
 from tests.support.infra import free_port
 from tests.support.polling import eventually
@@ -105,6 +107,38 @@ async def test_a_crash_answers_500_problem_json_without_internals(aiohttp_client
     assert body["request_id"] == "req-crash-1"
     assert "secret internals" not in await response.text()
     assert any(record.getMessage() == "unhandled error" for record in caplog.records)
+
+
+class _IdsOfRecords(logging.Handler):
+    """Keeps, per log record, the request id bound when it was logged (what a line carries)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.seen: list[tuple[str, str | None, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        status = getattr(record, "status", None)
+        self.seen.append((record.getMessage(), request_id_var.get(), status))
+
+
+async def test_a_crash_is_answered_logged_and_echoed_with_its_request_id(aiohttp_client, settings):
+    ids = _IdsOfRecords()
+    logger = logging.getLogger("origin.http")
+    logger.addHandler(ids)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        client = await aiohttp_client(_app_with_probe_routes(settings))
+        response = await client.get("/probe/explode", headers={"X-Request-ID": "req-crash-2"})
+    finally:
+        logger.removeHandler(ids)
+        logger.setLevel(level)
+
+    assert response.status == 500
+    assert response.headers["X-Request-ID"] == "req-crash-2"
+    assert ("unhandled error", "req-crash-2", None) in ids.seen
+    assert ("request", "req-crash-2", 500) in ids.seen
+    assert request_id_var.get() is None
 
 
 async def test_invalid_input_answers_422_naming_the_field(aiohttp_client, settings):

@@ -3,8 +3,9 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 
-from shared.observability.context import bound_ids
+from shared.observability.context import bound_ids, new_id
 from shared.observability.logging import JsonFormatter
 from shared.observability.sentry import scrub_event
 
@@ -117,3 +118,15 @@ def test_without_a_dsn_no_role_imports_the_sentry_sdk():
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_new_id_is_a_random_uuid_in_its_usual_text_form():
+    ids = {new_id() for _ in range(1000)}
+
+    assert len(ids) == 1000
+    for made in ids:
+        parsed = uuid.UUID(made)
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+        assert str(parsed) == made
+    assert {made[19] for made in ids} == set("89ab")  # the variant digit keeps its random bits

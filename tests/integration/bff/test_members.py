@@ -410,3 +410,34 @@ async def test_concurrent_views_each_get_their_own_screen_or_refusal(client, poo
     assert [len(rows) for rows in views] == [2] * 8  # the owner's and the admin's
     reader = client.app[SCREENS_BY_SESSION]
     assert reader.items == len(asks) and reader.batches < reader.items  # they shared statements
+
+
+async def test_any_spelling_of_the_member_id_opens_the_same_audited_screen(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+    spellings = [member_id.upper(), "urn:uuid:" + member_id, member_id.replace("-", "")]
+
+    responses = [await team.advisor.get(f"/api/v1/members/{spelling}") for spelling in spellings]
+
+    assert [response.status for response in responses] == [200, 200, 200]
+    assert [(await response.json())["member"]["id"] for response in responses] == [member_id] * 3
+    assert len(await _views_of(pool, member_id)) == 3
+
+
+async def test_a_clients_awkward_request_id_is_audited_as_sent(client, pool, team):
+    member_id = await make_member(pool, advisor_id=team.advisor.user["id"])
+    awkward = ['a,b "c" {d} \\e NULL', "NULL", ""]
+
+    responses = await asyncio.gather(
+        *(
+            client.get(
+                f"/api/v1/members/{member_id}",
+                headers={**team.advisor.headers(), "X-Request-ID": request_id},
+            )
+            for request_id in awkward
+        )
+    )
+
+    assert [response.status for response in responses] == [200, 200, 200]
+    audited = {row[3] for row in await _views_of(pool, member_id)}
+    assert audited == {response.headers["X-Request-ID"] for response in responses}
+    assert {'a,b "c" {d} \\e NULL', "NULL"} <= audited

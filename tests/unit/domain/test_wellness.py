@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.domain.wellness import WellnessInput, WellnessScore, assess_wellness
+from shared.domain.wellness import (
+    WellnessInput,
+    WellnessScore,
+    assess_valid_figures,
+    assess_wellness,
+)
 
 
 def score(annual_income: str, monthly_costs: str) -> WellnessScore:
@@ -92,3 +97,15 @@ def test_income_and_costs_must_be_numbers_above_zero(payload: dict[str, Any], fi
         WellnessInput.model_validate_json(json.dumps(payload))
 
     assert [error["loc"] for error in caught.value.errors()] == [(field,)]
+
+
+@pytest.mark.parametrize(
+    ("annual_income", "monthly_costs"),
+    [("120000", "2300"), ("120000", "2300.01"), ("1000.01", "1"), ("99999999999.99", "0.01")],
+)
+def test_stored_figures_are_scored_exactly_as_validated_input(annual_income, monthly_costs):
+    income, costs = Decimal(annual_income), Decimal(monthly_costs)
+
+    assert assess_valid_figures(income, costs) == assess_wellness(
+        WellnessInput(annual_income=income, monthly_costs=costs)
+    )
