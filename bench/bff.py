@@ -22,12 +22,15 @@ import random
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
+from bench import http_load
+from bench.http_load import build_request
 from bench.results import save_results
 from shared.database import create_pool, transaction
 from shared.identity.passwords import hash_password_sync
@@ -113,29 +116,26 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def drive(
-    url_for, *, connections: int, seconds: float, headers: dict[str, str]
+    base_url: str, requests: Sequence[bytes], *, connections: int, seconds: float
 ) -> tuple[float, list[float], int]:
     """Closed loop: each connection sends its next request when the last one answered."""
-    latencies: list[float] = []
-    errors = 0
-    connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as http:
-        deadline = time.perf_counter() + seconds
+    url = URL(base_url)
+    assert url.host is not None and url.port is not None
+    figures = await http_load.drive(
+        url.host, url.port, requests, connections=connections, seconds=seconds, warmup_seconds=0
+    )
+    latencies = [latency / 1000 for latency in figures["latencies_ms"]]
+    return figures["rps"], latencies, figures["errors"]
 
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                async with http.get(url_for()) as response:
-                    await response.read()
-                    if response.status != 200:
-                        errors += 1
-                latencies.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        elapsed = time.perf_counter() - started
-    return len(latencies) / elapsed, latencies, errors
+def screen_requests(
+    base_url: str, path: str, member_ids: Sequence[str], headers: dict[str, str]
+) -> list[bytes]:
+    """GETs of `path` + a member id, for the ids in the order given, built once."""
+    authority = URL(base_url).raw_authority
+    return [
+        build_request("GET", f"{path}{member_id}", authority, headers) for member_id in member_ids
+    ]
 
 
 Run = Callable[[float], Awaitable[tuple[float, list[float], int]]]
@@ -249,24 +249,24 @@ async def run(args: argparse.Namespace) -> None:
         reference.wait_healthy()
         headers = await sign_in(bff.url, email)
 
-        def bff_url() -> str:
-            return f"{bff.url}/api/v1/members/{random.choice(member_ids)}"
-
-        def reference_url() -> str:
-            return f"{reference.url}/members/{random.choice(member_ids)}"
+        # The same random walk over the members for both sides, each request built once
+        # (bench.http_load: the driver must not cost more than the servers it measures).
+        walk = [random.choice(member_ids) for _ in range(50_000)]
+        bff_requests = screen_requests(bff.url, "/api/v1/members/", walk, headers)
+        reference_requests = screen_requests(reference.url, "/members/", walk, {})
 
         print(
             f"warming up, then {args.seconds:.0f} s each at {args.connections} connections,"
             f" in {args.rounds} alternating rounds"
         )
-        await drive(reference_url, connections=args.connections, seconds=3, headers={})
-        await drive(bff_url, connections=args.connections, seconds=3, headers=headers)
+        await drive(reference.url, reference_requests, connections=args.connections, seconds=3)
+        await drive(bff.url, bff_requests, connections=args.connections, seconds=3)
         ref_rate, ref_lat, ref_err, bff_rate, bff_lat, bff_err = await alternate(
             lambda seconds: drive(
-                reference_url, headers={}, connections=args.connections, seconds=seconds
+                reference.url, reference_requests, connections=args.connections, seconds=seconds
             ),
             lambda seconds: drive(
-                bff_url, headers=headers, connections=args.connections, seconds=seconds
+                bff.url, bff_requests, connections=args.connections, seconds=seconds
             ),
             seconds=args.seconds,
             rounds=args.rounds,

@@ -25,7 +25,16 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.bff import PASSWORD, POOL_SIZE, add_users, drive, percentile, seed, sign_in
+from bench.bff import (
+    PASSWORD,
+    POOL_SIZE,
+    add_users,
+    drive,
+    percentile,
+    screen_requests,
+    seed,
+    sign_in,
+)
 from tests.support import infra
 from tests.support.processes import RoleProcess
 
@@ -90,15 +99,15 @@ async def run(args: argparse.Namespace) -> None:
         base_url = bff.url
         headers = await sign_in(base_url, email)
 
-        def screen_url() -> str:
-            return f"{base_url}/api/v1/members/{random.choice(member_ids)}"
+        walk = [random.choice(member_ids) for _ in range(50_000)]
+        screens = screen_requests(base_url, "/api/v1/members/", walk, headers)
 
         print(
             f"warming up, then {args.seconds:.0f} s per side at {args.connections} connections"
             f" on the member screen, {args.signins} sign-ins at a time beside it,"
             f" in {args.rounds} alternating rounds"
         )
-        await drive(screen_url, connections=args.connections, seconds=3, headers=headers)
+        await drive(base_url, screens, connections=args.connections, seconds=3)
         await sign_ins(base_url, signers, seconds=2)
         alone_rate = burst_rate = 0.0
         alone_lat: list[float] = []
@@ -110,19 +119,14 @@ async def run(args: argparse.Namespace) -> None:
         burst_elapsed = 0.0
         for _ in range(args.rounds):
             rate, latencies, errs = await drive(
-                screen_url, connections=args.connections, seconds=slice_seconds, headers=headers
+                base_url, screens, connections=args.connections, seconds=slice_seconds
             )
             alone_rate += rate / args.rounds
             alone_lat += latencies
             errors += errs
             started = time.perf_counter()
             (rate, latencies, errs), (n_ok, n_busy, n_other, lat) = await asyncio.gather(
-                drive(
-                    screen_url,
-                    connections=args.connections,
-                    seconds=slice_seconds,
-                    headers=headers,
-                ),
+                drive(base_url, screens, connections=args.connections, seconds=slice_seconds),
                 sign_ins(base_url, signers, seconds=slice_seconds),
             )
             burst_elapsed += time.perf_counter() - started
