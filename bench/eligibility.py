@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -187,6 +188,9 @@ async def ours(
     """The real worker in a child process, timed from the outbox row to `done`."""
     child = subprocess.Popen(  # noqa: ASYNC220 - started once, before the clock runs
         [sys.executable, "-m", "bench.eligibility", "worker", database_url, amqp_url, endpoint],
+        # As deployed: every ECS task (terraform task_environment) and docker-compose service
+        # runs with two glibc heaps; without it each COPY/S3 thread grows a heap of its own.
+        env={**os.environ, "MALLOC_ARENA_MAX": "2"},
         stdin=subprocess.PIPE,
         stdout=log,  # the worker's JSON log lines
         stderr=subprocess.PIPE,  # its "ready" and "peak_rss_mb" lines
@@ -326,8 +330,6 @@ def main() -> None:
     parser.add_argument("--megabytes", type=int, default=50)
     args = parser.parse_args()
     if args.command == "worker":
-        import os
-
         os.environ.setdefault("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
         asyncio.run(run_worker(args.database_url, args.amqp_url, args.endpoint))
