@@ -9,10 +9,10 @@ lists, uploads it, and measures in the same run:
 
 (a) reference: `COPY ... FROM STDIN (FORMAT csv)` of the same S3 object into a
     plain staging table, then one set-based upsert into `eligibility_records`;
-(b) ours: the real gateway worker in a child process (consumer runner, relay,
-    `gateway.eligibility.flows`), from the `eligibility.file_received` outbox row to
-    the file's `done` status: stream, check every line, COPY, report upload,
-    member updates, record upserts, terminations and their events;
+(b) ours: the real gateway worker in a child process (`bench.eligibility_worker`:
+    consumer runner, relay, `gateway.eligibility.flows`), from the
+    `eligibility.file_received` outbox row to the file's `done` status: stream, check
+    every line, COPY, report upload, member updates, record upserts, terminations and their events;
 
 and prints seconds, rows/s, the ratio (b)/(a) (goal <= 1.5) and the worker's
 peak RSS while it processes the file (VmHWM of the child, reset once the idle
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -36,82 +37,21 @@ from typing import IO, Any
 
 import boto3
 import psycopg2
-from aiohttp import web
-from pydantic import SecretStr
 
+from bench.eligibility_worker import BUCKET
 from bench.results import save_results
-from gateway.eligibility.flows import EligibilityFlow, s3_store_opener
-from gateway.worker import RUNNER, only
-from gateway.worker import create_app as create_worker
 from shared.database import create_pool, transaction
 from shared.events import REGISTRY
 from shared.events.eligibility import EligibilityFileReceived
 from shared.messaging import outbox
 from shared.migrate import migrate
-from shared.observability.logging import configure_logging
-from shared.settings import AppEnv, Settings
 from tests.support import infra
 from tests.support.moto_server import ACCESS_KEY_ID, SECRET_ACCESS_KEY, moto_server
 
-BUCKET = "bench-eligibility"
 KEY = "rosters/bench.csv"
 FIRST = ["Ana", "Bruno", "Carla", "Diego", "Eva", "Felipe", "Gabriela", "Hugo", "Iris", "João"]
 LAST = ["Silva", "Santos", "Oliveira", "Souza", "Lima", "Pereira", "Costa", "Rodrigues"]
 COUNTRIES = ["US", "BR", "PT", "GB", "CA", "MX", "DE", "FR"]
-
-
-def _settings(database_url: str, amqp_url: str, endpoint: str) -> Settings:
-    return Settings(
-        app_env=AppEnv.TEST,
-        database_url=SecretStr(database_url),
-        amqp_url=SecretStr(amqp_url),
-        files_bucket=BUCKET,
-        aws_endpoint_url=endpoint,
-        log_level="INFO",
-    )
-
-
-# ---- the worker (child process) -----------------------------------------------------
-
-
-def _reset_peak() -> None:
-    """Forget the start-up high-water mark (Linux): what is measured next is the processing's."""
-    Path("/proc/self/clear_refs").write_text("5")
-
-
-def _proc_status_kb(field: str) -> int:
-    """VmRSS (now) or VmHWM (peak since start or the last reset) of this process, in kB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-async def run_worker(database_url: str, amqp_url: str, endpoint: str) -> None:
-    """Run the worker until stdin closes, then report peak RSS."""
-    settings = _settings(database_url, amqp_url, endpoint)
-    configure_logging(service="bench-worker", level=settings.log_level)
-    flow = EligibilityFlow(settings, s3_store_opener(settings))
-    app = create_worker(settings, consumers=only(flow.consumer()))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", infra.free_port())
-    await site.start()
-    await app[RUNNER].wait_consuming()
-    idle_kb = _proc_status_kb("VmRSS")
-    _reset_peak()
-    print(
-        json.dumps({"ready": True, "idle_rss_mb": round(idle_kb / 1024, 1)}),
-        file=sys.stderr,
-        flush=True,
-    )
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    await runner.cleanup()
-    peak_kb = _proc_status_kb("VmHWM")
-    print(json.dumps({"peak_rss_mb": round(peak_kb / 1024, 1)}), file=sys.stderr, flush=True)
-
-
-# ---- the parent ---------------------------------------------------------------------
 
 
 def generate(path: Path, megabytes: int) -> tuple[int, list[str]]:
@@ -186,7 +126,15 @@ async def ours(
 ) -> tuple[float, dict[str, Any], float, float]:
     """The real worker in a child process, timed from the outbox row to `done`."""
     child = subprocess.Popen(  # noqa: ASYNC220 - started once, before the clock runs
-        [sys.executable, "-m", "bench.eligibility", "worker", database_url, amqp_url, endpoint],
+        [sys.executable, "-m", "bench.eligibility_worker", database_url, amqp_url, endpoint],
+        env={
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+            **os.environ,
+            # As deployed: every ECS task (terraform task_environment) and docker-compose service
+            # runs with two glibc heaps; without it each COPY/S3 thread grows a heap of its own.
+            "MALLOC_ARENA_MAX": "2",
+        },
         stdin=subprocess.PIPE,
         stdout=log,  # the worker's JSON log lines
         stderr=subprocess.PIPE,  # its "ready" and "peak_rss_mb" lines
@@ -318,20 +266,8 @@ async def run(megabytes: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.eligibility")
-    sub = parser.add_subparsers(dest="command")
-    worker = sub.add_parser("worker")
-    worker.add_argument("database_url")
-    worker.add_argument("amqp_url")
-    worker.add_argument("endpoint")
     parser.add_argument("--megabytes", type=int, default=50)
     args = parser.parse_args()
-    if args.command == "worker":
-        import os
-
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID)
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY)
-        asyncio.run(run_worker(args.database_url, args.amqp_url, args.endpoint))
-        return
     figures = asyncio.run(run(args.megabytes))
     print(json.dumps(figures, indent=2, default=str))
     save_results("eligibility", json.loads(json.dumps(figures, default=str)))

@@ -17,12 +17,14 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, NoCredentialsError
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.loaders import Loader
 from pydantic import SecretStr
 
 from connectors.errors import AuthenticationError, ConnectorError, PermanentError, TransientError
@@ -58,13 +60,62 @@ class AwsClientSettings(Protocol):
     def max_workers(self) -> int: ...
 
 
-def aws_session(settings: AwsClientSettings) -> boto3.session.Session:
-    """A session with the configured keys, or the default credential chain (the ECS task role)."""
+# Always listed: botocore builds an STS client on the same session for assume-role credentials.
+_ALWAYS_LISTED = frozenset({"sts"})
+
+
+@functools.cache
+def _endpoints_listing(search_paths: tuple[str, ...], prefixes: frozenset[str]) -> tuple[Any, str]:
+    """botocore's `endpoints` data with only `prefixes`' services in each partition, and its path.
+
+    The full file (every service of every partition) is ~7 MB of Python objects that the
+    client keeps for its whole life (through its creator's S3 hook); one service's entries
+    are a few kB. Parsed once per process, by a loader that is then dropped.
+    """
+    loader = Loader(extra_search_paths=list(search_paths), include_default_search_paths=False)
+    data, path = loader.load_data_with_path("endpoints")
+    partitions = [
+        {**partition, "services": {k: v for k, v in partition["services"].items() if k in prefixes}}
+        for partition in data["partitions"]
+    ]
+    return {**data, "partitions": partitions}, path
+
+
+class _ListedEndpointsLoader(Loader):
+    """botocore's data loader whose `endpoints` data lists only the services we build clients of.
+
+    Everything else (service models, endpoint rule sets, partitions) loads as botocore's own
+    loader does, from the same paths, and the path it reports is the real one, so botocore
+    resolves endpoints exactly as with its builtin data.
+    """
+
+    def __init__(self, endpoint_prefixes: frozenset[str]) -> None:
+        super().__init__()
+        self._prefixes = endpoint_prefixes | _ALWAYS_LISTED
+
+    def load_data_with_path(self, name: str) -> tuple[Any, str]:
+        if name != "endpoints":
+            return cast(tuple[Any, str], super().load_data_with_path(name))
+        return _endpoints_listing(tuple(self.search_paths), self._prefixes)
+
+
+def aws_session(
+    settings: AwsClientSettings, *, endpoint_prefixes: frozenset[str] | None = None
+) -> boto3.session.Session:
+    """A session with the configured keys, or the default credential chain (the ECS task role).
+
+    With `endpoint_prefixes` (a service's endpoint prefix: `s3`), the session knows only those
+    services' endpoints (see `_ListedEndpointsLoader`): ~7 MB less for each client built.
+    """
     key_id, secret = settings.access_key_id, settings.secret_access_key
+    core = botocore.session.get_session()
+    if endpoint_prefixes is not None:
+        core.register_component("data_loader", _ListedEndpointsLoader(endpoint_prefixes))
     return boto3.session.Session(
         region_name=settings.region,
         aws_access_key_id=key_id.get_secret_value() if key_id else None,
         aws_secret_access_key=secret.get_secret_value() if secret else None,
+        botocore_session=core,
     )
 
 

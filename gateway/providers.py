@@ -23,7 +23,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import httpx
 from aiohttp import web
 from pydantic import SecretStr
 
@@ -35,6 +34,8 @@ from shared.settings import Settings
 from shared.web.keys import SETTINGS
 
 if TYPE_CHECKING:
+    import httpx
+
     from connectors.aggregation import (
         AccessTokenCipher,
         AggregationConfig,

@@ -70,7 +70,7 @@ class S3FileStore:
         await self.close()
 
     def _build_client(self) -> S3Client:
-        return aws_session(self.config).client(
+        return aws_session(self.config, endpoint_prefixes=frozenset({"s3"})).client(
             "s3",
             endpoint_url=self.config.endpoint_url,
             config=client_config(
