@@ -1,7 +1,7 @@
 """Middlewares every role installs: ids and access log, problem+json errors, security headers.
 
-The roles install `request_middleware`, which is `request_context_middleware` around
-`problem_middleware` in one layer; the two stay for apps that want only one of them.
+The roles install `request_middleware`; `request_context_middleware` is the same
+without problem+json, for the provider simulator.
 
 Errors become problem+json here and nowhere else: an unavailable Postgres or
 RabbitMQ (`shared.outages`) answers 503 with `Retry-After`, a bug answers 500.
@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from pydantic import ValidationError
 
 from shared.observability import sentry
@@ -84,58 +85,41 @@ def _echo_ids(response: web.StreamResponse, request_id: str, correlation_id: str
     response.headers[CORRELATION_ID_HEADER] = correlation_id
 
 
-@web.middleware
-async def request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """`request_context_middleware` around `problem_middleware`, in one layer.
+def _request_layer(*, problems: bool) -> Middleware:
+    """The ids, the log line and (with `problems`) problem+json errors, in one layer.
 
-    What the two do, in the same order; every layer costs each request a coroutine
-    and a frame, so the roles install this one.
+    One layer rather than two: every layer costs each request a coroutine and a frame.
     """
-    request_id, correlation_id, tokens = _bind_request(request)
-    started = time.perf_counter()
-    status = 500
-    try:
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request_id, correlation_id, tokens = _bind_request(request)
+        started = time.perf_counter()
+        status = 500
         try:
-            response = await handler(request)
-        except BaseException as exc:
-            problem = _problem(request, exc)
-            if problem is None:
-                raise
-            response = problem
-        status = response.status
-    finally:
-        _log_request(request, status, started)
-        reset_ids(tokens)
-    _echo_ids(response, request_id, correlation_id)
-    return response
+            try:
+                response = await handler(request)
+            except BaseException as exc:
+                problem = _problem(request, exc) if problems else None
+                if problem is None:
+                    raise
+                response = problem
+            status = response.status
+        finally:
+            _log_request(request, status, started)
+            reset_ids(tokens)
+        _echo_ids(response, request_id, correlation_id)
+        return response
+
+    return middleware
 
 
-@web.middleware
-async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Accept or create request and correlation ids, echo them, log one line per request."""
-    request_id, correlation_id, tokens = _bind_request(request)
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-    finally:
-        _log_request(request, status, started)
-        reset_ids(tokens)
-    _echo_ids(response, request_id, correlation_id)
-    return response
-
-
-@web.middleware
-async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every error into problem+json (see `_problem`)."""
-    try:
-        return await handler(request)
-    except BaseException as exc:
-        problem = _problem(request, exc)
-        if problem is None:
-            raise
-        return problem
+# What every role installs: accept or create request and correlation ids, echo them, log
+# one line per request, and turn every error into problem+json (see `_problem`).
+request_middleware = _request_layer(problems=True)
+# The same without problem+json, for an app that answers its errors in its own shape (the
+# provider simulator speaks the providers' error bodies).
+request_context_middleware = _request_layer(problems=False)
 
 
 def _problem(request: web.Request, exc: BaseException) -> web.Response | None:
