@@ -184,7 +184,7 @@ def test_every_ecs_role_has_a_container_health_check_on_liveness_at_its_port() -
 
     assert "command     = var.liveness_command" in ecs
     assert f'"{LIVENESS_PROBE}"' in environment
-    assert re.search(r"\bPORT +=  ?tostring\(port\)", environment)
+    assert re.search(r"\bPORT += tostring\(port\)", environment)
 
 
 def test_compose_and_the_image_probe_liveness_not_readiness() -> None:

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from tests.support.fresh_imports import packages_loaded_by
 
 
 def test_an_eligibility_only_worker_does_not_import_httpx() -> None:
     # A fresh interpreter: this test process has imported httpx already.
-    script = (
-        "import sys\n"
-        "import gateway.worker, gateway.eligibility.flows\n"
-        "print('httpx' in sys.modules)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
+    loaded = packages_loaded_by("gateway.worker", "gateway.eligibility.flows", packages=("httpx",))
+    assert loaded == []
