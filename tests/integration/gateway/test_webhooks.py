@@ -40,29 +40,8 @@ def callback(
     return url, urlencode(params).encode(), headers
 
 
-async def test_a_signed_status_callback_updates_the_message(gateway_with_worker, pool):
-    member_id, _ = await builders.member(pool, phone=builders.unique_phone())
-    sid = "SM" + uuid.uuid4().hex
-    message_id = await builders.sms_message(pool, member_id, status="sent", provider_message_id=sid)
-    url, body, headers = callback(gateway_with_worker, message_id, sid, "delivered")
-
-    async with httpx.AsyncClient() as client:
-        response = await client.post(url, content=body, headers=headers)
-
-    assert response.status_code == 200
-    assert response.json() == {"received": True, "duplicate": False}
-
-    async def delivered():
-        assert (await builders.message_row(pool, message_id))[0] == "delivered"
-
-    await eventually(delivered)
-
-
-async def test_with_the_relay_off_on_web_its_callbacks_are_published_by_the_worker(
-    non_relaying_gateway_with_worker, pool
-):
-    gateway = non_relaying_gateway_with_worker
-    assert RELAY not in gateway.web.app
+async def deliver_a_status_callback(gateway, pool) -> httpx.Response:
+    """Post a signed `delivered` callback for a sent message; its answer, once the row says so."""
     member_id, _ = await builders.member(pool, phone=builders.unique_phone())
     sid = "SM" + uuid.uuid4().hex
     message_id = await builders.sms_message(pool, member_id, status="sent", provider_message_id=sid)
@@ -71,12 +50,30 @@ async def test_with_the_relay_off_on_web_its_callbacks_are_published_by_the_work
     async with httpx.AsyncClient() as client:
         response = await client.post(url, content=body, headers=headers)
 
-    assert response.status_code == 200
-
     async def delivered():
         assert (await builders.message_row(pool, message_id))[0] == "delivered"
 
-    await eventually(delivered)
+    if response.status_code == 200:
+        await eventually(delivered)
+    return response
+
+
+async def test_a_signed_status_callback_updates_the_message(gateway_with_worker, pool):
+    response = await deliver_a_status_callback(gateway_with_worker, pool)
+
+    assert response.status_code == 200
+    assert response.json() == {"received": True, "duplicate": False}
+
+
+async def test_with_the_relay_off_on_web_its_callbacks_are_published_by_the_worker(
+    non_relaying_gateway_with_worker, pool
+):
+    gateway = non_relaying_gateway_with_worker
+    assert RELAY not in gateway.web.app
+
+    response = await deliver_a_status_callback(gateway, pool)
+
+    assert response.status_code == 200
     assert gateway.worker is not None
     assert gateway.worker.app[RELAY].published_total >= 1
 
