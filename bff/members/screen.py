@@ -19,7 +19,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bff.web.audit import views_sql
-from bff.web.prepared import PreparedStatement, bytea_array, constant, text_array
 from shared.database import Cursor
 from shared.domain.wellness import WellnessAssessment, assess_valid_figures
 from shared.group_commit import BatchWrite
@@ -30,6 +29,7 @@ from shared.identity.sessions import (
     TOUCH_STALE_LIVE_SESSIONS,
     SessionUser,
 )
+from shared.prepared_statements import PreparedStatement, bytea_array, constant, text_array
 
 RECENT_MESSAGES = 20
 RECENT_NOTES = 50

@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from aiohttp import hdrs, web
 
-from bff.web.prepared import PreparedStatement
 from shared.database import connection_cursor
 from shared.identity.sessions import (
     LIVE_SESSION_SQL,
@@ -26,6 +25,7 @@ from shared.identity.sessions import (
     live_session_params,
     session_user_from_row,
 )
+from shared.prepared_statements import PreparedStatement
 from shared.settings import AppEnv
 from shared.web.keys import POOL, SETTINGS
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from shared.database import Cursor
 from shared.messaging import outbox
 from shared.messaging.envelope import Envelope
+from shared.prepared_statements import PreparedStatement, text_array
 
 # Retention's batched delete of events received before `%s` (`gateway.retention`).
 RETENTION_DELETE = (
@@ -24,10 +25,12 @@ RETENTION_DELETE = (
 
 
 # One statement for a whole group commit: the raw events, and an outbox row for each new one.
-_STORE_EVENTS = (
+# Prepared once per connection (planning it cost more than running it), with array literals.
+_STORE_EVENTS = PreparedStatement(
+    "store_webhook_events",
     "WITH input AS ("  # noqa: S608 - constant: the outbox's insert head, no values
-    " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[],"
-    "                      %s::uuid[], %s::text[], %s::text[], %s::text[])"
+    " SELECT * FROM unnest(%(providers)s, %(keys)s, %(event_types)s, %(payloads)s,"
+    "                      %(message_ids)s, %(types)s, %(correlation_ids)s, %(bodies)s)"
     "   WITH ORDINALITY AS t(provider, event_key, event_type, payload,"
     "                        message_id, type, correlation_id, body, position)),"
     " stored AS ("
@@ -37,7 +40,17 @@ _STORE_EVENTS = (
     f" queued AS ({outbox.INSERT_INTO}"
     " SELECT i.message_id, i.type, i.correlation_id, i.body"
     " FROM input i JOIN stored s USING (provider, event_key) ORDER BY i.position)"
-    " SELECT provider, event_key FROM stored"
+    " SELECT provider, event_key FROM stored",
+    {
+        "providers": "text[]",
+        "keys": "text[]",
+        "event_types": "text[]",
+        "payloads": "text[]",
+        "message_ids": "uuid[]",
+        "types": "text[]",
+        "correlation_ids": "text[]",
+        "bodies": "text[]",
+    },
 )
 
 
@@ -76,18 +89,18 @@ async def store_events(cur: Cursor, events: Sequence[IncomingEvent]) -> list[boo
     for event in events:
         first.setdefault((event.provider, event.key), event)
     rows = sorted(first.values(), key=lambda event: (event.provider, event.key))
-    await cur.execute(
-        _STORE_EVENTS,
-        (
-            [event.provider for event in rows],
-            [event.key for event in rows],
-            [event.event_type for event in rows],
-            [event.payload.decode("utf-8", errors="replace") for event in rows],
-            [str(event.envelope.id) for event in rows],
-            [event.envelope.type for event in rows],
-            [event.envelope.correlation_id for event in rows],
-            [event.envelope.to_json() for event in rows],
-        ),
+    await _STORE_EVENTS.execute(
+        cur,
+        {
+            "providers": text_array(event.provider for event in rows),
+            "keys": text_array(event.key for event in rows),
+            "event_types": text_array(event.event_type for event in rows),
+            "payloads": text_array(event.payload.decode(errors="replace") for event in rows),
+            "message_ids": text_array(str(event.envelope.id) for event in rows),
+            "types": text_array(event.envelope.type for event in rows),
+            "correlation_ids": text_array(event.envelope.correlation_id for event in rows),
+            "bodies": text_array(event.envelope.to_json() for event in rows),
+        },
     )
     new = {(provider, key) for provider, key in await cur.fetchall()}
     return [

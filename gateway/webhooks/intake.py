@@ -4,6 +4,7 @@ group commit that stores the hottest path's raw events (`events.store_events`)."
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -84,6 +85,13 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+# The two acknowledgements, serialised once (every accepted webhook answers with one of them).
+_ACKNOWLEDGEMENTS = {
+    stored: json.dumps({"received": True, "duplicate": not stored}).encode()
+    for stored in (True, False)
+}
+
+
 def acknowledged(request: web.Request, provider: str, stored: bool) -> web.Response:
     """200 for a stored or duplicate event (providers only need to know we have it)."""
     stats = request.app[WEBHOOK_STATS]
@@ -91,4 +99,6 @@ def acknowledged(request: web.Request, provider: str, stored: bool) -> web.Respo
         stats.accepted[provider] += 1
     else:
         stats.duplicates[provider] += 1
-    return web.json_response({"received": True, "duplicate": not stored})
+    return web.Response(
+        body=_ACKNOWLEDGEMENTS[stored], content_type="application/json", charset="utf-8"
+    )

@@ -51,3 +51,24 @@ async def test_a_batch_stores_new_events_once_and_reports_duplicates(pool):
         )
         assert sorted(await cur.fetchall()) == sorted((key, 1) for key in keys)
     assert await _outbox_count(pool, [f"corr-{key}" for key in keys]) == 4
+
+
+async def test_payloads_keys_and_envelopes_are_stored_as_sent(pool):
+    """The batch travels as array literals: quotes, backslashes, braces and commas survive."""
+    awkward = 'Body={"a": "b\\\\c"},NULL, x\'y é 🙂'
+    key = f'SM{uuid.uuid4().hex}:"deliv,ered"\\'
+    event = incoming(key, uuid.uuid4())
+    event = IncomingEvent(
+        event.provider, event.key, event.event_type, awkward.encode(), event.envelope
+    )
+    async with transaction(pool) as cur:
+        assert await store_events(cur, [event]) == [True]
+        await cur.execute(
+            "SELECT w.payload, o.body, o.message_id FROM webhook_events w, outbox o"
+            " WHERE w.event_key = %s AND o.correlation_id = %s",
+            (key, f"corr-{key}"),
+        )
+        payload, body, message_id = await cur.fetchone()
+    assert payload == awkward
+    assert body == event.envelope.to_json()
+    assert message_id == event.envelope.id

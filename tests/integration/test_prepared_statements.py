@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bff.web.prepared import PreparedStatement, bytea_array, constant, text_array
 from shared.database import Pool, connection_cursor
+from shared.prepared_statements import PreparedStatement, bytea_array, constant, text_array
 
 _ECHO = PreparedStatement(
     "test_echo_arrays",
