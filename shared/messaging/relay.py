@@ -4,7 +4,9 @@ It wakes on `LISTEN outbox` (the insert trigger notifies on commit) and polls
 as a fallback (every `listening_poll_interval`, 10 s, while LISTEN is open; every
 `poll_interval`, 1 s, while it is not, so an idle role does not commit a
 transaction a second), takes a batch of pending rows with `FOR UPDATE SKIP LOCKED`
-(so several relays share the work without overlap), publishes the batch as one
+(so several relays share the work without overlap; a short batch means nothing else
+was committed before it, so the relay waits for the next notification rather than
+asking again), publishes the batch as one
 write with a publisher confirm per row (`batch_publish`), and marks the confirmed
 rows published in the same transaction. A crash between confirm and commit
 publishes those rows again; consumers absorb that through their inbox.
@@ -114,8 +116,9 @@ class OutboxRelay:
                 await self._ensure_listening()
                 published = await self.publish_batch()
                 failures = 0
-                if published:
+                if published >= self._batch_size or (published and not self._listening()):
                     continue  # more may be waiting; drain before sleeping
+                # Rows committed since the batch was taken have notified: the wait ends at once.
                 await self._wait_for_work()
             except (BrokerUnavailable, PublishFailed, psycopg2.Error, OSError, TimeoutError) as exc:
                 failures += 1
@@ -129,8 +132,7 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish one batch of pending rows; returns how many were confirmed."""
-        async with transaction(self._pool) as cur:
-            await cur.execute(_SELECT_PENDING, (self._batch_size,))
+        async with transaction(self._pool, first=(_SELECT_PENDING, (self._batch_size,))) as cur:
             rows = await cur.fetchall()
             if not rows:
                 return 0
@@ -168,8 +170,11 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await channel.close()
 
+    def _listening(self) -> bool:
+        return self._listen_conn is not None and not self._listen_conn.closed
+
     async def _ensure_listening(self) -> None:
-        if self._listen_conn is not None and not self._listen_conn.closed:
+        if self._listening():
             return
         try:
             conn = await aiopg.connect(self._dsn, timeout=5.0)

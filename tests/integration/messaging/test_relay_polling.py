@@ -44,3 +44,20 @@ async def test_a_row_written_without_notify_is_published_by_the_fallback_poll(ha
     await harness.wait_for_effects(2, timeout=10)
     waited = time.monotonic() - started
     assert waited < 4.0
+
+
+async def test_rows_committed_while_a_batch_is_out_are_published_without_the_poll(harness):
+    """After a short batch the relay waits for a notification: rows committed meanwhile sent one."""
+    await harness.runner()
+    await harness.relay(listening_poll_interval=60.0)
+    await harness.emit([0])
+    await harness.wait_for_effects(1)
+
+    async def writer(first: int) -> None:
+        for n in range(first, first + 200, 4):  # one row per transaction, as requests write
+            await harness.emit([n])
+
+    started = time.monotonic()
+    await asyncio.gather(*(writer(1 + offset) for offset in range(4)))
+    await harness.wait_for_effects(201, timeout=10)
+    assert time.monotonic() - started < 10.0
