@@ -156,9 +156,13 @@ async def terminate_leavers(ctx: HandlerContext[Any], file: StagedFile, *, now: 
     ended = await members.terminate_unlisted(
         cur, file_id=file.id, employer_id=file.employer_id, now=now, timeout=APPLY_TIMEOUT_SECONDS
     )
+    # A record this file wrote (`source_file`) came from one of its lines: only the others
+    # are looked up in the file. On a first file that is none, and the file's lines are not
+    # even hashed (on a 600,000 line file: 0.25 s instead of 1.6 s).
     await _execute(
         cur,
         "DELETE FROM eligibility_records r WHERE r.employer_id = %(employer)s"
+        "   AND r.source_file IS DISTINCT FROM %(file)s"
         "   AND NOT EXISTS (SELECT 1 FROM eligibility_staging s"
         "                   WHERE s.file_id = %(file)s AND s.email = lower(r.email))",
         params,

@@ -187,6 +187,38 @@ async def test_a_later_file_updates_changed_records_keeps_unchanged_ones_and_add
     }
 
 
+async def test_a_later_file_removes_the_records_it_no_longer_lists_and_keeps_the_listed_ones(
+    employer: Employer, pool: Pool
+):
+    unchanged, typo, changed, dropped = (
+        unique_email(name) for name in ("same", "typo", "changed", "dropped")
+    )
+    first = await employer.process(
+        "email,country,salary\n"
+        f"{unchanged},US,1000\n{typo},US,1000\n{changed},US,1000\n{dropped},US,1000\n"
+    )
+    assert (first["status"], first["records_upserted"]) == ("done", 4), first
+
+    second = await employer.process(
+        "email,country,salary\n"
+        f"{unchanged},US,1000\n{typo},US,lots\n{changed},PT,1000\n"  # the typo is still listed
+    )
+
+    assert (second["status"], second["records_upserted"]) == ("done", 1), second
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT lower(email), country, source_file::text FROM eligibility_records"
+            " WHERE employer_id = %s",
+            (employer.id,),
+        )
+        records = {row[0]: row[1:] for row in await cur.fetchall()}
+    assert records == {
+        unchanged: ("US", first["id"]),
+        typo: ("US", first["id"]),
+        changed: ("PT", second["id"]),
+    }
+
+
 async def test_a_file_ending_more_than_the_guard_share_waits_for_an_admin_to_confirm(
     employer: Employer, pool: Pool
 ):
