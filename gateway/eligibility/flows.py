@@ -9,8 +9,9 @@
    reason, into `eligibility_staging` in one transaction on the loader's own
    connection, publishing progress as it goes; a bad header, an unreadable or
    non-UTF-8 object or a file without rows fails the file with a reason;
-3. commit the staging rows (duplicates of an email rejected there), upload the
-   report `<key>.report.csv` create-only next to the input;
+3. commit the staging rows (duplicates of an email rejected there), then upload the
+   report `<key>.report.csv` create-only next to the input while step 4 runs (the
+   handler waits for both);
 4. in the consumer's transaction (with the inbox row): update listed members,
    upsert eligibility records, then terminate members the file no longer lists,
    unless that would end more than `eligibility_termination_guard_ratio` of the
@@ -23,6 +24,7 @@ written before step 4, so the loader's own commits never wait on it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 import time
@@ -130,21 +132,31 @@ class EligibilityFlow:
                 log.info("eligibility file already processed", extra={"file_id": str(data.file_id)})
                 return
             timer = _Timer()
-            try:
-                async with self.open_store(claimed.bucket) as store:
+            async with self.open_store(claimed.bucket) as store:
+                try:
                     loaded = await self._load(claimed, store, loader)
                     timer.lap("load")
                     counts = await loader.commit()
                     timer.lap("stage")
-                    report_key = await self._upload_report(claimed, store, loader)
-                    timer.lap("report")
-            except BadFile as exc:
-                await files.fail(ctx.cur, claimed.id, str(exc))
-                log.warning(
-                    "eligibility file failed",
-                    extra={"file_id": str(claimed.id), "reason": str(exc)},
-                )
-                return
+                except BadFile as exc:
+                    await files.fail(ctx.cur, claimed.id, str(exc))
+                    log.warning(
+                        "eligibility file failed",
+                        extra={"file_id": str(claimed.id), "reason": str(exc)},
+                    )
+                    return
+                # The report is read on the loader's connection and uploaded while the apply
+                # step works on the consumer's: neither needs the other, and both are in the
+                # consumer's transaction's outcome (a failed upload rolls the apply back).
+                report = asyncio.ensure_future(self._upload_report(claimed, store, loader, timer))
+                try:
+                    await self._apply(ctx, claimed, timer)
+                except BaseException:
+                    # The loader's connection and the store close only once the report is done
+                    # with them; the apply's error is the one raised.
+                    await asyncio.gather(report, return_exceptions=True)
+                    raise
+                report_key = await report
         await files.record_staged(
             ctx.cur,
             claimed.id,
@@ -154,7 +166,6 @@ class EligibilityFlow:
             report_key=report_key,
             rejected_sample=loader.rejected_sample,
         )
-        await self._apply(ctx, claimed, timer)
 
     async def _load(self, file: ClaimedFile, store: FileStore, loader: StagingLoader) -> LoadResult:
         today = self.today()
@@ -207,8 +218,9 @@ class EligibilityFlow:
         return result
 
     async def _upload_report(
-        self, file: ClaimedFile, store: FileStore, loader: StagingLoader
+        self, file: ClaimedFile, store: FileStore, loader: StagingLoader, timer: _Timer
     ) -> str:
+        started = time.perf_counter()
         report_key = reports.report_key(file.object_key)
         with tempfile.SpooledTemporaryFile(max_size=REPORT_SPOOL_BYTES) as report:
             await loader.write_report(report)
@@ -218,6 +230,7 @@ class EligibilityFlow:
             except ObjectAlreadyExists:
                 # An earlier attempt uploaded it before failing later; same input, same report.
                 log.info("eligibility report already uploaded", extra={"file_id": str(file.id)})
+        timer.laps["report"] = round(time.perf_counter() - started, 3)  # alongside the apply
         return report_key
 
     async def _apply(
