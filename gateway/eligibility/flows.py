@@ -249,8 +249,9 @@ class EligibilityFlow:
         timer.lap("update_members")
         upserted = await apply.upsert_records(cur, staged)
         timer.lap("upsert_records")
-        active, leaving = await apply.count_leavers(cur, staged)
-        timer.lap("count_leavers")
+        leavers = await apply.find_leavers(cur, staged)
+        timer.lap("find_leavers")
+        active, leaving = leavers.active, len(leavers.ids)
         await files.record_applied(
             cur, file.id, members_updated=updated, records_upserted=upserted, active_members=active
         )
@@ -262,7 +263,7 @@ class EligibilityFlow:
                 extra={"file_id": str(file.id), "leaving": leaving, "active": active},
             )
             return
-        terminated = await apply.terminate_leavers(ctx, staged, now=datetime.now(UTC))
+        terminated = await apply.terminate_leavers(ctx, staged, leavers, now=datetime.now(UTC))
         timer.lap("terminate")
         await files.finish(cur, file.id, terminated=terminated)
         await apply.drop_staging(cur, file.id)
@@ -297,7 +298,8 @@ class EligibilityFlow:
             await files.fail(cur, file.id, "superseded: a newer file of this employer was applied")
             await apply.drop_staging(cur, file.id)
             return
-        terminated = await apply.terminate_leavers(ctx, staged, now=datetime.now(UTC))
+        leavers = await apply.find_leavers(cur, staged)
+        terminated = await apply.terminate_leavers(ctx, staged, leavers, now=datetime.now(UTC))
         await files.finish(cur, file.id, terminated=terminated)
         await apply.drop_staging(cur, file.id)
         log.info(
