@@ -132,8 +132,9 @@ class Leavers:
 async def find_leavers(cur: Cursor, file: StagedFile) -> Leavers:
     """Who the file would end, found once for both the guard and the terminations.
 
-    One pass over the file's lines: counting the listed members for the guard and then
-    terminating the unlisted in a second join cost ~0.3 s more on a 600,000 line file.
+    One pass over the file's lines (a SELECT, so Postgres may scan them in parallel):
+    counting the listed members for the guard and then terminating the unlisted in a
+    second join cost ~0.2 s more on a 600,000 line file.
     """
     active = await members.count_active(cur, employer_id=file.employer_id)
     ids = await members.unlisted_active(
