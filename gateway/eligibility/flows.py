@@ -16,7 +16,8 @@
    upsert eligibility records, then terminate members the file no longer lists,
    unless that would end more than `eligibility_termination_guard_ratio` of the
    employer's active members: the file then waits in `needs_confirmation` until an
-   admin confirms (`eligibility.terminations_confirmed`).
+   admin confirms (`eligibility.terminations_confirmed`). Staging is UNLOGGED (migration
+   0017): a confirmation whose staged lines a database crash emptied fails the file.
 
 The consumer transaction stays open while the file streams; nothing in it is
 written before step 4, so the loader's own commits never wait on it.
@@ -42,7 +43,7 @@ from connectors.storage import (
     S3FileStore,
     StorageConfig,
 )
-from gateway.eligibility import apply
+from gateway.eligibility import apply, staging
 from gateway.eligibility.staging import ClaimedFile, StagingLoader
 from shared.domain.eligibility import HeaderError, Rejection, check_line_text, parse_header
 from shared.eligibility import files, reports
@@ -57,6 +58,10 @@ QUEUE = topology.queue_by_name("gateway.eligibility")
 # Reports of big files go to disk past this size instead of staying in memory (a 600,000
 # line file's report is ~8 MB; the worker's whole budget for a file is ~20 MB).
 REPORT_SPOOL_BYTES = 1024 * 1024
+STAGING_LOST = (
+    "the file's checked lines were lost while it waited for confirmation (a database restart);"
+    " nobody was terminated: submit the file again"
+)
 
 StoreOpener = Callable[[str], AbstractAsyncContextManager[FileStore]]
 
@@ -297,6 +302,13 @@ class EligibilityFlow:
         if await apply.newer_file(cur, staged) is not None:
             await files.fail(cur, file.id, "superseded: a newer file of this employer was applied")
             await apply.drop_staging(cur, file.id)
+            return
+        if await staging.count(cur, file.id) != file.rows_read:
+            # The staging table is UNLOGGED: a database crash or failover while the file
+            # waited emptied it, and terminating now would end everyone it lists.
+            await files.fail(cur, file.id, STAGING_LOST)
+            await apply.drop_staging(cur, file.id)
+            log.warning("eligibility file lost its staged lines", extra={"file_id": str(file.id)})
             return
         leavers = await apply.find_leavers(cur, staged)
         terminated = await apply.terminate_leavers(ctx, staged, leavers, now=datetime.now(UTC))

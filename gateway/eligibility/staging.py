@@ -62,6 +62,15 @@ async def drop_many(cur: Cursor, file_ids: list[str], *, timeout: float | None =
     )
 
 
+async def count(cur: Cursor, file_id: uuid.UUID) -> int:
+    """How many lines of the file are staged (fewer than it read once a crash emptied the
+    table: it is UNLOGGED)."""
+    await cur.execute(
+        "SELECT count(*) FROM eligibility_staging WHERE file_id = %s", (str(file_id),)
+    )
+    return int((await cur.fetchone())[0])
+
+
 def _text(value: str | None) -> str:
     """A value in COPY's text format (a check first: `translate` is slow, escapes are rare)."""
     if value is None:

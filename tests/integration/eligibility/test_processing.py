@@ -251,6 +251,37 @@ async def test_a_file_ending_more_than_the_guard_share_waits_for_an_admin_to_con
     assert again.status == 409
 
 
+async def test_confirming_a_file_whose_staged_lines_a_crash_emptied_fails_it_and_ends_nobody(
+    employer: Employer, pool: Pool
+):
+    members = [await make_employee_member(pool, employer.id) for _ in range(5)]
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", (members,)
+        )
+        emails = dict(await cur.fetchall())
+    roster = "email,country\n" + "\n".join(f"{emails[m]},FR" for m in members[:3])
+    held = await employer.process(roster)
+    assert held["status"] == "needs_confirmation", held
+    async with transaction(pool) as cur:
+        # What crash recovery (or a failover) does to the UNLOGGED staging table.
+        await cur.execute("DELETE FROM eligibility_staging WHERE file_id = %s", (held["id"],))
+
+    confirmed = await employer.admin.post(f"{employer.files_path}/{held['id']}/confirm")
+    assert confirmed.status == 202, await confirmed.json()
+
+    async def probe():
+        status = await employer.status(held["id"])
+        assert status["status"] == "failed", status
+        return status
+
+    failed = await eventually(probe, timeout=30, interval=0.1)
+
+    assert "submit the file again" in failed["error"]
+    assert [(await _member(pool, m))[0] for m in members] == ["active"] * 5
+    assert await _terminated_events(pool, members) == 0
+
+
 def _done(employer: Employer, file_id: str):
     async def probe():
         status = await employer.status(file_id)
