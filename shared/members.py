@@ -158,23 +158,39 @@ async def apply_roster(
     return int(cur.rowcount)
 
 
-async def terminate_unlisted(
-    cur: Cursor,
-    *,
-    file_id: uuid.UUID,
-    employer_id: uuid.UUID,
-    now: datetime,
-    timeout: float | None = None,
-) -> list[uuid.UUID]:
-    """End the access of the employer's active members a file does not list (no line of
-    `eligibility_staging` carries their email); their ids."""
+async def count_active(cur: Cursor, *, employer_id: uuid.UUID) -> int:
+    """How many of the employer's members have access now."""
     await cur.execute(
-        "UPDATE members m SET status = 'terminated', terminated_at = %(now)s, updated_at = %(now)s"
-        " WHERE m.employer_id = %(employer)s AND m.status = 'active'"
+        "SELECT count(*) FROM members WHERE employer_id = %s AND status = 'active'",
+        (str(employer_id),),
+    )
+    return int((await cur.fetchone())[0])
+
+
+async def unlisted_active(
+    cur: Cursor, *, file_id: uuid.UUID, employer_id: uuid.UUID, timeout: float | None = None
+) -> list[uuid.UUID]:
+    """The employer's active members an eligibility file does not list (no line of
+    `eligibility_staging` carries their email): found once, for the guard and the
+    terminations both."""
+    await cur.execute(
+        "SELECT m.id FROM members m WHERE m.employer_id = %(employer)s AND m.status = 'active'"
         "   AND NOT EXISTS (SELECT 1 FROM eligibility_staging s"
-        "                   WHERE s.file_id = %(file)s AND s.email = lower(m.email))"
-        " RETURNING m.id",
-        {"file": str(file_id), "employer": str(employer_id), "now": now},
+        "                   WHERE s.file_id = %(file)s AND s.email = lower(m.email))",
+        {"file": str(file_id), "employer": str(employer_id)},
+        timeout=timeout,
+    )
+    return [uuid.UUID(str(row[0])) for row in await cur.fetchall()]
+
+
+async def terminate(
+    cur: Cursor, member_ids: list[uuid.UUID], *, now: datetime, timeout: float | None = None
+) -> list[uuid.UUID]:
+    """End the access of those of these members who still have it; their ids."""
+    await cur.execute(
+        "UPDATE members SET status = 'terminated', terminated_at = %(now)s, updated_at = %(now)s"
+        " WHERE id = ANY(%(ids)s::uuid[]) AND status = 'active' RETURNING id",
+        {"ids": [str(member_id) for member_id in member_ids], "now": now},
         timeout=timeout,
     )
     return [uuid.UUID(str(row[0])) for row in await cur.fetchall()]

@@ -121,23 +121,26 @@ async def upsert_records(cur: Cursor, file: StagedFile) -> int:
     return updated + int(cur.rowcount)
 
 
-async def count_leavers(cur: Cursor, file: StagedFile) -> tuple[int, int]:
-    """(active members of the employer, how many of them the file does not list)."""
-    # Active members the file lists, by joining them (hashed: the smaller side) to its
-    # lines, rather than collecting the file's distinct emails (hashing every line).
-    await _execute(
-        cur,
-        "SELECT count(*), count(*) - (SELECT count(DISTINCT a.id)"
-        "                             FROM members a JOIN eligibility_staging s"
-        "                               ON s.email = lower(a.email)"
-        "                             WHERE s.file_id = %(file)s"
-        "                               AND a.employer_id = %(employer)s"
-        "                               AND a.status = 'active')"
-        " FROM members m WHERE m.employer_id = %(employer)s AND m.status = 'active'",
-        {"file": str(file.id), "employer": str(file.employer_id)},
+@dataclass(frozen=True)
+class Leavers:
+    """The employer's active members, and those of them the file does not list."""
+
+    active: int
+    ids: list[uuid.UUID]
+
+
+async def find_leavers(cur: Cursor, file: StagedFile) -> Leavers:
+    """Who the file would end, found once for both the guard and the terminations.
+
+    One pass over the file's lines (a SELECT, so Postgres may scan them in parallel):
+    counting the listed members for the guard and then terminating the unlisted in a
+    second join cost ~0.2 s more on a 600,000 line file.
+    """
+    active = await members.count_active(cur, employer_id=file.employer_id)
+    ids = await members.unlisted_active(
+        cur, file_id=file.id, employer_id=file.employer_id, timeout=APPLY_TIMEOUT_SECONDS
     )
-    active, leaving = await cur.fetchone()
-    return int(active), int(leaving)
+    return Leavers(active=active, ids=ids)
 
 
 def exceeds_guard(*, active: int, leaving: int, ratio: float) -> bool:
@@ -145,20 +148,24 @@ def exceeds_guard(*, active: int, leaving: int, ratio: float) -> bool:
     return leaving > 0 and leaving > active * ratio
 
 
-async def terminate_leavers(ctx: HandlerContext[Any], file: StagedFile, *, now: datetime) -> int:
-    """End the access of active members the file does not list, with a `member.terminated` each.
+async def terminate_leavers(
+    ctx: HandlerContext[Any], file: StagedFile, leavers: Leavers, *, now: datetime
+) -> int:
+    """End the access of the leavers (`find_leavers`), with a `member.terminated` each.
 
     Also removes this employer's eligibility records the file no longer lists: an
     employee who left before signing up can no longer sign up as one.
     """
     cur = ctx.cur
-    params = {"file": str(file.id), "employer": str(file.employer_id), "now": now}
-    ended = await members.terminate_unlisted(
-        cur, file_id=file.id, employer_id=file.employer_id, now=now, timeout=APPLY_TIMEOUT_SECONDS
-    )
+    params = {"file": str(file.id), "employer": str(file.employer_id)}
+    ended = await members.terminate(cur, leavers.ids, now=now, timeout=APPLY_TIMEOUT_SECONDS)
+    # A record this file wrote (`source_file`) came from one of its lines: only the others
+    # are looked up in the file. On a first file that is none, and the file's lines are not
+    # even hashed (on a 600,000 line file: 0.25 s instead of 1.6 s).
     await _execute(
         cur,
         "DELETE FROM eligibility_records r WHERE r.employer_id = %(employer)s"
+        "   AND r.source_file IS DISTINCT FROM %(file)s"
         "   AND NOT EXISTS (SELECT 1 FROM eligibility_staging s"
         "                   WHERE s.file_id = %(file)s AND s.email = lower(r.email))",
         params,

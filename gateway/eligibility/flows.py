@@ -9,13 +9,15 @@
    reason, into `eligibility_staging` in one transaction on the loader's own
    connection, publishing progress as it goes; a bad header, an unreadable or
    non-UTF-8 object or a file without rows fails the file with a reason;
-3. commit the staging rows (duplicates of an email rejected there), upload the
-   report `<key>.report.csv` create-only next to the input;
+3. commit the staging rows (duplicates of an email rejected there), then upload the
+   report `<key>.report.csv` create-only next to the input while step 4 runs (the
+   handler waits for both);
 4. in the consumer's transaction (with the inbox row): update listed members,
    upsert eligibility records, then terminate members the file no longer lists,
    unless that would end more than `eligibility_termination_guard_ratio` of the
    employer's active members: the file then waits in `needs_confirmation` until an
-   admin confirms (`eligibility.terminations_confirmed`).
+   admin confirms (`eligibility.terminations_confirmed`). Staging is UNLOGGED (migration
+   0017): a confirmation whose staged lines a database crash emptied fails the file.
 
 The consumer transaction stays open while the file streams; nothing in it is
 written before step 4, so the loader's own commits never wait on it.
@@ -23,6 +25,7 @@ written before step 4, so the loader's own commits never wait on it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 import time
@@ -40,7 +43,7 @@ from connectors.storage import (
     S3FileStore,
     StorageConfig,
 )
-from gateway.eligibility import apply
+from gateway.eligibility import apply, staging
 from gateway.eligibility.staging import ClaimedFile, StagingLoader
 from shared.domain.eligibility import HeaderError, Rejection, check_line_text, parse_header
 from shared.eligibility import files, reports
@@ -55,6 +58,10 @@ QUEUE = topology.queue_by_name("gateway.eligibility")
 # Reports of big files go to disk past this size instead of staying in memory (a 600,000
 # line file's report is ~8 MB; the worker's whole budget for a file is ~20 MB).
 REPORT_SPOOL_BYTES = 1024 * 1024
+STAGING_LOST = (
+    "the file's checked lines were lost while it waited for confirmation (a database restart);"
+    " nobody was terminated: submit the file again"
+)
 
 StoreOpener = Callable[[str], AbstractAsyncContextManager[FileStore]]
 
@@ -130,21 +137,31 @@ class EligibilityFlow:
                 log.info("eligibility file already processed", extra={"file_id": str(data.file_id)})
                 return
             timer = _Timer()
-            try:
-                async with self.open_store(claimed.bucket) as store:
+            async with self.open_store(claimed.bucket) as store:
+                try:
                     loaded = await self._load(claimed, store, loader)
                     timer.lap("load")
                     counts = await loader.commit()
                     timer.lap("stage")
-                    report_key = await self._upload_report(claimed, store, loader)
-                    timer.lap("report")
-            except BadFile as exc:
-                await files.fail(ctx.cur, claimed.id, str(exc))
-                log.warning(
-                    "eligibility file failed",
-                    extra={"file_id": str(claimed.id), "reason": str(exc)},
-                )
-                return
+                except BadFile as exc:
+                    await files.fail(ctx.cur, claimed.id, str(exc))
+                    log.warning(
+                        "eligibility file failed",
+                        extra={"file_id": str(claimed.id), "reason": str(exc)},
+                    )
+                    return
+                # The report is read on the loader's connection and uploaded while the apply
+                # step works on the consumer's: neither needs the other, and both are in the
+                # consumer's transaction's outcome (a failed upload rolls the apply back).
+                report = asyncio.ensure_future(self._upload_report(claimed, store, loader, timer))
+                try:
+                    await self._apply(ctx, claimed, timer)
+                except BaseException:
+                    # The loader's connection and the store close only once the report is done
+                    # with them; the apply's error is the one raised.
+                    await asyncio.gather(report, return_exceptions=True)
+                    raise
+                report_key = await report
         await files.record_staged(
             ctx.cur,
             claimed.id,
@@ -154,7 +171,6 @@ class EligibilityFlow:
             report_key=report_key,
             rejected_sample=loader.rejected_sample,
         )
-        await self._apply(ctx, claimed, timer)
 
     async def _load(self, file: ClaimedFile, store: FileStore, loader: StagingLoader) -> LoadResult:
         today = self.today()
@@ -207,8 +223,9 @@ class EligibilityFlow:
         return result
 
     async def _upload_report(
-        self, file: ClaimedFile, store: FileStore, loader: StagingLoader
+        self, file: ClaimedFile, store: FileStore, loader: StagingLoader, timer: _Timer
     ) -> str:
+        started = time.perf_counter()
         report_key = reports.report_key(file.object_key)
         with tempfile.SpooledTemporaryFile(max_size=REPORT_SPOOL_BYTES) as report:
             await loader.write_report(report)
@@ -218,6 +235,7 @@ class EligibilityFlow:
             except ObjectAlreadyExists:
                 # An earlier attempt uploaded it before failing later; same input, same report.
                 log.info("eligibility report already uploaded", extra={"file_id": str(file.id)})
+        timer.laps["report"] = round(time.perf_counter() - started, 3)  # alongside the apply
         return report_key
 
     async def _apply(
@@ -236,8 +254,9 @@ class EligibilityFlow:
         timer.lap("update_members")
         upserted = await apply.upsert_records(cur, staged)
         timer.lap("upsert_records")
-        active, leaving = await apply.count_leavers(cur, staged)
-        timer.lap("count_leavers")
+        leavers = await apply.find_leavers(cur, staged)
+        timer.lap("find_leavers")
+        active, leaving = leavers.active, len(leavers.ids)
         await files.record_applied(
             cur, file.id, members_updated=updated, records_upserted=upserted, active_members=active
         )
@@ -249,7 +268,7 @@ class EligibilityFlow:
                 extra={"file_id": str(file.id), "leaving": leaving, "active": active},
             )
             return
-        terminated = await apply.terminate_leavers(ctx, staged, now=datetime.now(UTC))
+        terminated = await apply.terminate_leavers(ctx, staged, leavers, now=datetime.now(UTC))
         timer.lap("terminate")
         await files.finish(cur, file.id, terminated=terminated)
         await apply.drop_staging(cur, file.id)
@@ -284,7 +303,15 @@ class EligibilityFlow:
             await files.fail(cur, file.id, "superseded: a newer file of this employer was applied")
             await apply.drop_staging(cur, file.id)
             return
-        terminated = await apply.terminate_leavers(ctx, staged, now=datetime.now(UTC))
+        if await staging.count(cur, file.id) != file.rows_read:
+            # The staging table is UNLOGGED: a database crash or failover while the file
+            # waited emptied it, and terminating now would end everyone it lists.
+            await files.fail(cur, file.id, STAGING_LOST)
+            await apply.drop_staging(cur, file.id)
+            log.warning("eligibility file lost its staged lines", extra={"file_id": str(file.id)})
+            return
+        leavers = await apply.find_leavers(cur, staged)
+        terminated = await apply.terminate_leavers(ctx, staged, leavers, now=datetime.now(UTC))
         await files.finish(cur, file.id, terminated=terminated)
         await apply.drop_staging(cur, file.id)
         log.info(

@@ -40,6 +40,7 @@ COPY_SQL = (
 LOAD_STATEMENT_TIMEOUT = "15min"
 LOAD_WORK_MEM = "64MB"
 COPY_READ_BYTES = 256 * 1024
+ANALYZE_STATISTICS_TARGET = 10
 REPORT_HEADER = b"line,status,reason\n"
 _NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -59,6 +60,15 @@ async def drop_many(cur: Cursor, file_ids: list[str], *, timeout: float | None =
         (file_ids,),
         timeout=timeout,
     )
+
+
+async def count(cur: Cursor, file_id: uuid.UUID) -> int:
+    """How many lines of the file are staged (fewer than it read once a crash emptied the
+    table: it is UNLOGGED)."""
+    await cur.execute(
+        "SELECT count(*) FROM eligibility_staging WHERE file_id = %s", (str(file_id),)
+    )
+    return int((await cur.fetchone())[0])
 
 
 def _text(value: str | None) -> str:
@@ -264,7 +274,11 @@ class StagingLoader:
         self._load.commit()
         # Fresh rows have no statistics; without them the apply step's joins plan as
         # nested loops over a "tiny" table (minutes instead of seconds on big files).
+        # Those plans need the row count, the share of rejected lines and that emails are
+        # distinct: a 3,000 row sample tells them as well as the default 30,000 does (the
+        # same plans), in 20 ms instead of 0.2-0.4 s on a 600,000 line file.
         with self._load.cursor() as cur:
+            cur.execute("SET LOCAL default_statistics_target = %s", (ANALYZE_STATISTICS_TARGET,))
             cur.execute("ANALYZE eligibility_staging")
         self._load.commit()
         # Every line went through `add` (a restart dropped what an earlier attempt staged).

@@ -187,6 +187,38 @@ async def test_a_later_file_updates_changed_records_keeps_unchanged_ones_and_add
     }
 
 
+async def test_a_later_file_removes_the_records_it_no_longer_lists_and_keeps_the_listed_ones(
+    employer: Employer, pool: Pool
+):
+    unchanged, typo, changed, dropped = (
+        unique_email(name) for name in ("same", "typo", "changed", "dropped")
+    )
+    first = await employer.process(
+        "email,country,salary\n"
+        f"{unchanged},US,1000\n{typo},US,1000\n{changed},US,1000\n{dropped},US,1000\n"
+    )
+    assert (first["status"], first["records_upserted"]) == ("done", 4), first
+
+    second = await employer.process(
+        "email,country,salary\n"
+        f"{unchanged},US,1000\n{typo},US,lots\n{changed},PT,1000\n"  # the typo is still listed
+    )
+
+    assert (second["status"], second["records_upserted"]) == ("done", 1), second
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT lower(email), country, source_file::text FROM eligibility_records"
+            " WHERE employer_id = %s",
+            (employer.id,),
+        )
+        records = {row[0]: row[1:] for row in await cur.fetchall()}
+    assert records == {
+        unchanged: ("US", first["id"]),
+        typo: ("US", first["id"]),
+        changed: ("PT", second["id"]),
+    }
+
+
 async def test_a_file_ending_more_than_the_guard_share_waits_for_an_admin_to_confirm(
     employer: Employer, pool: Pool
 ):
@@ -217,6 +249,37 @@ async def test_a_file_ending_more_than_the_guard_share_waits_for_an_admin_to_con
     assert await _terminated_events(pool, members[3:]) == 2
     again = await employer.admin.post(f"{employer.files_path}/{held['id']}/confirm")
     assert again.status == 409
+
+
+async def test_confirming_a_file_whose_staged_lines_a_crash_emptied_fails_it_and_ends_nobody(
+    employer: Employer, pool: Pool
+):
+    members = [await make_employee_member(pool, employer.id) for _ in range(5)]
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", (members,)
+        )
+        emails = dict(await cur.fetchall())
+    roster = "email,country\n" + "\n".join(f"{emails[m]},FR" for m in members[:3])
+    held = await employer.process(roster)
+    assert held["status"] == "needs_confirmation", held
+    async with transaction(pool) as cur:
+        # What crash recovery (or a failover) does to the UNLOGGED staging table.
+        await cur.execute("DELETE FROM eligibility_staging WHERE file_id = %s", (held["id"],))
+
+    confirmed = await employer.admin.post(f"{employer.files_path}/{held['id']}/confirm")
+    assert confirmed.status == 202, await confirmed.json()
+
+    async def probe():
+        status = await employer.status(held["id"])
+        assert status["status"] == "failed", status
+        return status
+
+    failed = await eventually(probe, timeout=30, interval=0.1)
+
+    assert "submit the file again" in failed["error"]
+    assert [(await _member(pool, m))[0] for m in members] == ["active"] * 5
+    assert await _terminated_events(pool, members) == 0
 
 
 def _done(employer: Employer, file_id: str):
