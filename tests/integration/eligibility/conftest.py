@@ -177,3 +177,24 @@ async def make_employee_member(
             (member_id, email or unique_email("employee"), country, employer_id, salary),
         )
     return member_id
+
+
+async def member_emails(pool: Pool, member_ids: list[str]) -> dict[str, str]:
+    """The members' emails by id, to write them into a roster."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", (member_ids,)
+        )
+        return dict(await cur.fetchall())
+
+
+async def records_by_email(
+    pool: Pool, employer_id: str, columns: str
+) -> dict[str, tuple[Any, ...]]:
+    """The employer's eligibility records: `columns` of each, by lower-cased email."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            f"SELECT lower(email), {columns} FROM eligibility_records WHERE employer_id = %s",
+            (employer_id,),
+        )
+        return {row[0]: tuple(row[1:]) for row in await cur.fetchall()}

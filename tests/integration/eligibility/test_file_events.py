@@ -6,7 +6,7 @@ import pytest
 
 from bff.employers.routes import EligibilityFileOut
 from shared.database import Pool
-from tests.integration.eligibility.conftest import Employer, make_employee_member
+from tests.integration.eligibility.conftest import Employer, make_employee_member, member_emails
 from tests.support.sse import EventStream
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -16,11 +16,7 @@ async def test_a_held_file_streams_its_hold_then_its_confirmed_outcome(
     employer: Employer, pool: Pool
 ):
     members = [await make_employee_member(pool, employer.id) for _ in range(5)]
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT email FROM members WHERE id = ANY(%s::uuid[]) ORDER BY email", (members,)
-        )
-        emails = [row[0] for row in await cur.fetchall()]
+    emails = sorted((await member_emails(pool, members)).values())
     held = await employer.process("email,country\n" + "\n".join(f"{e},FR" for e in emails[:3]))
     assert held["status"] == "needs_confirmation", held
 

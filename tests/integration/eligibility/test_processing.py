@@ -15,7 +15,12 @@ from shared.events import REGISTRY
 from shared.events.eligibility import EligibilityFileReceived
 from shared.messaging import outbox
 from tests.integration.bff.builders import unique_email
-from tests.integration.eligibility.conftest import Employer, make_employee_member
+from tests.integration.eligibility.conftest import (
+    Employer,
+    make_employee_member,
+    member_emails,
+    records_by_email,
+)
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -117,13 +122,7 @@ async def test_listed_members_are_updated_new_emails_become_eligible_and_leavers
     moved = await make_employee_member(pool, employer.id, email=unique_email("moved"))
     typo = await make_employee_member(pool, employer.id, email=unique_email("typo"))
     leaver = await make_employee_member(pool, employer.id)
-    emails = {}
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])",
-            ([*stays, moved, typo],),
-        )
-        emails = dict(await cur.fetchall())
+    emails = await member_emails(pool, [*stays, moved, typo])
     newcomer = unique_email("newcomer")
     lines = [f"{emails[m]},Emma Employee,US,,50000.00" for m in stays]
     lines.append(f"{emails[moved].upper()},Emma Employee,PT,,61000")
@@ -173,13 +172,7 @@ async def test_a_later_file_updates_changed_records_keeps_unchanged_ones_and_add
     )
 
     assert (second["status"], second["records_upserted"]) == ("done", 2), second
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT lower(email), country, salary, source_file::text FROM eligibility_records"
-            " WHERE employer_id = %s ORDER BY 1",
-            (employer.id,),
-        )
-        records = {row[0]: row[1:] for row in await cur.fetchall()}
+    records = await records_by_email(pool, employer.id, "country, salary, source_file::text")
     assert records == {
         changed: ("PT", Decimal("1000.00"), second["id"]),
         unchanged: ("US", Decimal("2000.50"), first["id"]),
@@ -205,13 +198,7 @@ async def test_a_later_file_removes_the_records_it_no_longer_lists_and_keeps_the
     )
 
     assert (second["status"], second["records_upserted"]) == ("done", 1), second
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT lower(email), country, source_file::text FROM eligibility_records"
-            " WHERE employer_id = %s",
-            (employer.id,),
-        )
-        records = {row[0]: row[1:] for row in await cur.fetchall()}
+    records = await records_by_email(pool, employer.id, "country, source_file::text")
     assert records == {
         unchanged: ("US", first["id"]),
         typo: ("US", first["id"]),
@@ -223,11 +210,7 @@ async def test_a_file_ending_more_than_the_guard_share_waits_for_an_admin_to_con
     employer: Employer, pool: Pool
 ):
     members = [await make_employee_member(pool, employer.id) for _ in range(5)]
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", (members,)
-        )
-        emails = dict(await cur.fetchall())
+    emails = await member_emails(pool, members)
     kept = members[:3]
     roster = "email,country,salary\n" + "\n".join(f"{emails[m]},FR,1000" for m in kept)
 
@@ -255,11 +238,7 @@ async def test_confirming_a_file_whose_staged_lines_a_crash_emptied_fails_it_and
     employer: Employer, pool: Pool
 ):
     members = [await make_employee_member(pool, employer.id) for _ in range(5)]
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", (members,)
-        )
-        emails = dict(await cur.fetchall())
+    emails = await member_emails(pool, members)
     roster = "email,country\n" + "\n".join(f"{emails[m]},FR" for m in members[:3])
     held = await employer.process(roster)
     assert held["status"] == "needs_confirmation", held
@@ -295,11 +274,7 @@ async def test_a_second_delivery_of_the_same_file_changes_nothing(employer: Empl
     member = await make_employee_member(pool, employer.id, country="US")
     leaver = await make_employee_member(pool, employer.id)
     others = [await make_employee_member(pool, employer.id) for _ in range(4)]
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", ([member, *others],)
-        )
-        emails = dict(await cur.fetchall())
+    emails = await member_emails(pool, [member, *others])
     roster = "email,country,salary\n" + "\n".join(
         [f"{emails[member]},DE,1", *(f"{emails[o]},US,50000" for o in others)]
     )

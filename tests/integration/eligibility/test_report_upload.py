@@ -13,7 +13,7 @@ from connectors.storage import FileStore
 from gateway.eligibility.flows import StoreOpener, s3_store_opener
 from shared.database import Pool
 from shared.settings import Settings
-from tests.integration.eligibility.conftest import Employer, make_employee_member
+from tests.integration.eligibility.conftest import Employer, make_employee_member, member_emails
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -69,11 +69,7 @@ async def test_a_failed_report_upload_rolls_the_apply_back_and_the_retry_applies
     listed = await make_employee_member(pool, employer.id, country="US")
     leaver = await make_employee_member(pool, employer.id)
     others = [await make_employee_member(pool, employer.id) for _ in range(4)]
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "SELECT id::text, email FROM members WHERE id = ANY(%s::uuid[])", ([listed, *others],)
-        )
-        emails = dict(await cur.fetchall())
+    emails = await member_emails(pool, [listed, *others])
     roster = "email,country\n" + "\n".join(
         [f"{emails[listed]},DE", *(f"{emails[o]},US" for o in others)]
     )
