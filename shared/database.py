@@ -13,8 +13,9 @@ from typing import Any
 
 import aiopg
 from aiopg import Cursor, Pool
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
-__all__ = ["Cursor", "Pool", "connection_cursor", "create_pool", "transaction"]
+__all__ = ["Cursor", "Pool", "commit_with", "connection_cursor", "create_pool", "transaction"]
 
 
 async def create_pool(
@@ -49,7 +50,9 @@ async def transaction(
     """Run the block in one transaction: commit when it ends, roll back when it raises.
 
     `first` (a statement and its parameters) travels with BEGIN in one round trip;
-    the cursor then holds its result (rowcount, rows). Hot paths use it.
+    the cursor then holds its result (rowcount, rows). A block may likewise send its
+    last statement with COMMIT (`commit_with`); its end then has nothing left to commit.
+    Hot paths use both.
     """
     async with pool.acquire() as conn, conn.cursor() as cur:
         if first is None:
@@ -60,10 +63,26 @@ async def transaction(
         try:
             yield cur
         except BaseException:
-            if not conn.closed:
+            if not conn.closed and not _ended(cur):
                 await cur.execute("ROLLBACK")
             raise
-        await cur.execute("COMMIT")
+        if not _ended(cur):
+            await cur.execute("COMMIT")
+
+
+async def commit_with(cur: Cursor, statement: str, parameters: Sequence[Any]) -> None:
+    """The transaction's last statement and its COMMIT in one round trip.
+
+    If the statement fails, COMMIT is not run and the block's error rolls the
+    transaction back as usual. The cursor holds no result afterwards (COMMIT's).
+    """
+    await cur.execute(statement + "; COMMIT", parameters)
+
+
+def _ended(cur: Cursor) -> bool:
+    """True once the block committed itself (`commit_with`): the session is out of its
+    transaction. A failed transaction still counts as open, so it is rolled back."""
+    return bool(cur.raw.connection.info.transaction_status == TRANSACTION_STATUS_IDLE)
 
 
 @asynccontextmanager

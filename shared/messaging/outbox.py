@@ -8,7 +8,7 @@ commit) builds its outbox insert from `INSERT_INTO`.
 
 from __future__ import annotations
 
-from shared.database import Cursor, Pool
+from shared.database import Cursor, Pool, commit_with
 from shared.messaging.envelope import Envelope
 
 # The insert's head; the values follow (a VALUES list, or a SELECT in one caller's statement).
@@ -42,9 +42,10 @@ async def add_many(cur: Cursor, envelopes: list[Envelope]) -> None:
     )
 
 
-async def mark_published(cur: Cursor, row_ids: list[int]) -> None:
-    """The broker confirmed these rows (the relay's transaction still holds their locks)."""
-    await cur.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (row_ids,))
+async def mark_published_and_commit(cur: Cursor, row_ids: list[int]) -> None:
+    """The broker confirmed these rows: mark them and commit the relay's transaction (which
+    holds their locks) in the same round trip."""
+    await commit_with(cur, "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (row_ids,))
 
 
 async def status(pool: Pool) -> dict[str, object]:

@@ -8,7 +8,8 @@ transaction a second), takes a batch of pending rows with `FOR UPDATE SKIP LOCKE
 was committed before it, so the relay waits for the next notification rather than
 asking again), publishes the batch as one
 write with a publisher confirm per row (`batch_publish`), and marks the confirmed
-rows published in the same transaction. A crash between confirm and commit
+rows published in the same transaction, sending that UPDATE with its COMMIT (so a
+batch costs the database two round trips). A crash between confirm and commit
 publishes those rows again; consumers absorb that through their inbox.
 """
 
@@ -146,7 +147,7 @@ class OutboxRelay:
                 raise PublishFailed(f"batch of {len(rows)} not published") from exc
             confirmed = [row[0] for row, ok in zip(rows, acked, strict=True) if ok]
             if confirmed:
-                await outbox.mark_published(cur, confirmed)
+                await outbox.mark_published_and_commit(cur, confirmed)
         self.published_total += len(confirmed)
         if len(confirmed) < len(rows):
             raise PublishFailed(f"{len(rows) - len(confirmed)} of {len(rows)} not confirmed")
