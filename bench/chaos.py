@@ -60,6 +60,7 @@ ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "simulator-twilio-auth-token"
 FROM_NUMBER = "+15005550006"
 FINAL = ("delivered", "undelivered", "failed")
+SENDER_MESSAGES_PER_SECOND = 50  # the sender limit the roles run with (a short code: 100/s)
 # The first reconciliation run is held this long at the provider, so its lease is held then.
 HELD_LIST_MS = 8000
 
@@ -109,6 +110,9 @@ def start_system(services: Services, logs: Path, reconcile_after: int) -> System
         "SCHEDULING_BASE_URL": simulator.url,
         "SMS_RECONCILE_AFTER_SECONDS": str(reconcile_after),
         "SMS_STATUS_RECONCILE_AFTER_SECONDS": str(reconcile_after),
+        # One sender number for every SMS: at the default long-code limit (1 a second) the
+        # 1,000 messages would take 17 minutes to send, faults or none. A short code's rate.
+        "SMS_SENDER_MESSAGES_PER_SECOND": str(SENDER_MESSAGES_PER_SECOND),
         "SHUTDOWN_TIMEOUT_SECONDS": "10",
     }
     gateway = RoleProcess(["-m", "gateway", "web"], gateway_port, env, logs / "gateway-web.log")
