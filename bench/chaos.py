@@ -111,7 +111,7 @@ def start_system(services: Services, logs: Path, reconcile_after: int) -> System
         "SMS_RECONCILE_AFTER_SECONDS": str(reconcile_after),
         "SMS_STATUS_RECONCILE_AFTER_SECONDS": str(reconcile_after),
         # One sender number for every SMS: at the default long-code limit (1 a second) the
-        # 1,000 messages would take 17 minutes to send, faults or none. A short code's rate.
+        # 1,000 messages would take over 18 minutes to send, faults or none. A short code's rate.
         "SMS_SENDER_MESSAGES_PER_SECOND": str(SENDER_MESSAGES_PER_SECOND),
         "SHUTDOWN_TIMEOUT_SECONDS": "10",
     }
