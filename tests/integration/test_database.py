@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import psycopg2
 import pytest
 
 from shared.database import Cursor, Pool, commit_with, connection_cursor, transaction
+from tests.support.scratch_tables import scratch_table
 
 
 @pytest.fixture
 async def table(pool: Pool) -> AsyncIterator[str]:
-    name = f"test_tx_{uuid.uuid4().hex[:12]}"
-    async with connection_cursor(pool) as cur:
-        await cur.execute(f"CREATE TABLE {name} (n int PRIMARY KEY)")
-    yield name
-    async with connection_cursor(pool) as cur:
-        await cur.execute(f"DROP TABLE {name}")
+    async with scratch_table(pool, "test_tx", "n int PRIMARY KEY") as name:
+        yield name
 
 
 async def _rows(pool: Pool, table: str) -> list[int]:
@@ -33,6 +29,11 @@ def _notices(cur: Cursor) -> list[str]:
     return notices
 
 
+def _committed_twice(cur: Cursor) -> bool:
+    """A COMMIT outside a transaction is only a warning: the notices are where it shows."""
+    return any("no transaction in progress" in notice for notice in _notices(cur))
+
+
 async def test_a_last_statement_sent_with_commit_is_committed_without_a_second_commit(
     pool: Pool, table: str
 ) -> None:
@@ -40,8 +41,7 @@ async def test_a_last_statement_sent_with_commit_is_committed_without_a_second_c
         _notices(cur).clear()
         await commit_with(cur, f"INSERT INTO {table} VALUES (%s)", (2,))
     assert await _rows(pool, table) == [1, 2]
-    # A COMMIT outside a transaction is only a warning: the notices are where it would show.
-    assert not [n for n in _notices(cur) if "no transaction in progress" in n]
+    assert not _committed_twice(cur)
 
 
 async def test_a_last_statement_that_fails_rolls_the_whole_transaction_back(
@@ -67,7 +67,7 @@ async def test_an_error_after_the_block_committed_itself_keeps_what_it_committed
             await commit_with(cur, f"INSERT INTO {table} VALUES (%s)", (4,))
             raise RuntimeError("after the commit")
     assert await _rows(pool, table) == [4]
-    assert not [n for n in _notices(cur) if "no transaction in progress" in n]
+    assert not _committed_twice(cur)
 
 
 async def test_a_block_that_raises_before_committing_leaves_nothing(pool: Pool, table: str) -> None:

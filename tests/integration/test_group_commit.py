@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import psycopg2
@@ -11,19 +10,14 @@ import pytest
 
 from shared.database import Cursor, Pool, transaction
 from shared.group_commit import GroupCommit, GroupCommitClosed
+from tests.support.scratch_tables import scratch_table
 
 
 @pytest.fixture
 async def table(pool: Pool) -> AsyncIterator[str]:
-    name = f"group_commit_{uuid.uuid4().hex[:12]}"
-    async with transaction(pool) as cur:
-        await cur.execute(
-            f"CREATE TABLE {name} (id serial PRIMARY KEY,"
-            " label text NOT NULL CHECK (label <> 'refused'))"
-        )
-    yield name
-    async with transaction(pool) as cur:
-        await cur.execute(f"DROP TABLE {name}")
+    columns = "id serial PRIMARY KEY, label text NOT NULL CHECK (label <> 'refused')"
+    async with scratch_table(pool, "group_commit", columns) as name:
+        yield name
 
 
 def inserting(table: str, batches: list[int]):
